@@ -1,0 +1,71 @@
+"""Body schemas of the v1 message types that nodes can exchange today.
+
+Each schema checks the structured body that travels inside the encrypted, signed content. Free
+text is kept as written, with the language it was written in (a BCP 47 tag), because a receiving
+prosecutor must see the original beside any translation. Unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+# BCP 47 tags as used in the region: language, optional script, optional region (sr-Cyrl, sq-XK, cnr-Latn).
+LANGUAGE_TAG = validate.Regexp(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$", error="Not a BCP 47 language tag.")
+REFERENCE = validate.Length(min=1, max=128)
+FREE_TEXT = validate.Length(min=1, max=20_000)
+
+
+class _Body(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class StatusQuery(_Body):
+    """UNTOC Art. 18(24): the requesting side asks how a request is progressing."""
+
+    our_reference = fields.String(required=True, validate=REFERENCE)
+    their_reference = fields.String(validate=REFERENCE)
+    question = fields.String(required=True, validate=FREE_TEXT)
+    language = fields.String(required=True, validate=LANGUAGE_TAG)
+
+
+class StatusReply(_Body):
+    """The executing side's answer to a status query."""
+
+    STATES = (
+        "received",
+        "registered",
+        "under_examination",
+        "in_execution",
+        "partially_executed",
+        "executed",
+        "postponed",
+        "refused",
+    )
+
+    our_reference = fields.String(required=True, validate=REFERENCE)
+    their_reference = fields.String(validate=REFERENCE)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    message = fields.String(required=True, validate=FREE_TEXT)
+    language = fields.String(required=True, validate=LANGUAGE_TAG)
+    expected_completion = fields.Date()
+
+
+class Consultation(_Body):
+    """EIO Arts 6(3), 11(4); UNTOC 18(26): a threaded exchange between the authorities."""
+
+    our_reference = fields.String(required=True, validate=REFERENCE)
+    their_reference = fields.String(validate=REFERENCE)
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    text = fields.String(required=True, validate=FREE_TEXT)
+    language = fields.String(required=True, validate=LANGUAGE_TAG)
+
+
+def body_errors(schema: type[Schema], body: Any) -> dict[str, Any]:
+    """Field-level errors for `body` under `schema`; empty when the body is valid."""
+    if not isinstance(body, dict):
+        return {"_schema": ["Body must be an object."]}
+    errors: dict[str, Any] = schema().validate(body)
+    return errors
