@@ -1,1 +1,90 @@
 """The mla-exchange node: a Flask service with the federation API, outbox delivery and the CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, Response, json
+
+from exchange.config import Settings
+from exchange.errors import register_error_handlers
+from exchange.jobs import InProcessQueue
+from exchange.node import EXTENSION, Node, build_node
+
+__all__ = ["create_app"]
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(node)s] %(name)s: %(message)s"
+
+
+class _NodeFilter(logging.Filter):
+    def __init__(self, node_id: str) -> None:
+        super().__init__()
+        self.node_id = node_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.node = self.node_id
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """One line per event, tagged with the node id. Messages never carry content, keys or tokens."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_exchange", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.addFilter(_NodeFilter(settings.node_id))
+        handler._exchange = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    for noisy in ("urllib3", "rq.worker", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def app_runner(app: Flask) -> Callable[[Callable[[], object]], None]:
+    """Run a callable inside `app`'s context: how jobs and the sweeper see `current_node()`."""
+
+    def run(function: Callable[[], object]) -> None:
+        with app.app_context():
+            function()
+
+    return run
+
+
+def create_app(settings: Settings | None = None, *, node: Node | None = None, background: bool = False) -> Flask:
+    """Build the Flask app of one node. `background` starts the embedded sweeper and heartbeat."""
+    settings = settings or (node.settings if node is not None else Settings.from_env())
+    configure_logging(settings)
+    app = Flask("exchange")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    if node is None:
+        runner = app_runner(app)
+        node = build_node(
+            settings,
+            queue_factory=None
+            if settings.redis_url
+            else lambda _n: InProcessQueue(runner, settings.dispatcher_threads),
+        )
+    app.extensions[EXTENSION] = node
+
+    from exchange.directory.routes import bp as directory_health
+    from exchange.federation.routes import bp as federation
+
+    app.register_blueprint(federation)
+    app.register_blueprint(directory_health)
+    register_error_handlers(app)
+
+    if background:
+        from exchange.federation.sweeper import Background
+
+        worker = Background(node, app_runner(app))
+        worker.start()
+        app.extensions["exchange.background"] = worker
+    return app
+
+
+def health_response(node: Node) -> Response:
+    version = node.directory.version()
+    status = 200 if version is not None else 503
+    document = {"status": "ok" if status == 200 else "no directory", "node": node.id, "directory_version": version}
+    return Response(json.dumps(document), status=status, mimetype="application/json")

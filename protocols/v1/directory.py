@@ -269,16 +269,28 @@ def _read_directory(document: Any) -> Directory:
     )
 
 
+def parse_node_entry(value: Any) -> NodeEntry:
+    """One node entry (as `exchange init` writes it), checked as the directory would check it."""
+    return _read_node(Reader(value, Reason.DIRECTORY_MALFORMED, "node"))
+
+
+def parse_governance_key(value: Any) -> GovernanceKey:
+    """One governance public key file: {kid, public_key, holder}."""
+    return _read_governance_key(Reader(value, Reason.DIRECTORY_MALFORMED, "governance key"))
+
+
+def _read_governance_key(item: Reader) -> GovernanceKey:
+    item.only("kid", "public_key", "holder")
+    public = _verify_key(item)
+    kid = item.text("kid", pattern=KEY_ID)
+    if kid != public.kid:
+        raise DirectoryError(Reason.DIRECTORY_INVALID_KEY, "governance key id does not match its key")
+    return GovernanceKey(kid=kid, public=public, holder=item.text("holder", max_len=128))
+
+
 def _read_governance(reader: Reader) -> Governance:
     reader.only("threshold", "keys")
-    keys = []
-    for item in reader.objects("keys", min_items=1, max_items=64):
-        item.only("kid", "public_key", "holder")
-        public = _verify_key(item)
-        kid = item.text("kid", pattern=KEY_ID)
-        if kid != public.kid:
-            raise DirectoryError(Reason.DIRECTORY_INVALID_KEY, "governance key id does not match its key")
-        keys.append(GovernanceKey(kid=kid, public=public, holder=item.text("holder", max_len=128)))
+    keys = [_read_governance_key(item) for item in reader.objects("keys", min_items=1, max_items=64)]
     if len({k.kid for k in keys}) != len(keys):
         raise DirectoryError(Reason.DIRECTORY_MALFORMED, "governance keys must be distinct")
     threshold = reader.integer("threshold", minimum=1, maximum=len(keys))

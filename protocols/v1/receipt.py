@@ -75,6 +75,7 @@ def issue_receipt(
     received: datetime,
     envelope: Envelope | None = None,
     envelope_id: str | None = None,
+    envelope_sha256: bytes | None = None,
     envelope_sender: str | None = None,
     reason: Reason | None = None,
     detail: str | None = None,
@@ -87,12 +88,13 @@ def issue_receipt(
         raise ValueError("an original receipt is given exactly when the status is duplicate")
     if envelope is not None:
         envelope_id, envelope_sender = envelope.header.id, envelope.header.sender
+        envelope_sha256 = envelope.sha256
     document: dict[str, Any] = {
         "typ": TYP,
         "status": str(status),
         "receiver": receiver,
         "envelope_id": envelope_id,
-        "envelope_sha256": None if envelope is None else b64url_encode(envelope.sha256),
+        "envelope_sha256": None if envelope_sha256 is None else b64url_encode(envelope_sha256),
         "envelope_sender": envelope_sender,
         "reason": None if reason is None else str(reason),
         "detail": None if detail is None else detail[:MAX_DETAIL],
@@ -159,8 +161,15 @@ def parse_receipt(value: Any, *, nested: bool = False) -> Receipt:
     )
 
 
-def verify_receipt(receipt: Receipt, directory: Directory, *, receiver: str, envelope: Envelope | None = None) -> None:
-    """Raise ReceiptError unless `receipt` is signed by `receiver` and answers `envelope`.
+def verify_receipt(
+    receipt: Receipt,
+    directory: Directory,
+    *,
+    receiver: str,
+    envelope_id: str | None = None,
+    envelope_sha256: bytes | None = None,
+) -> None:
+    """Raise ReceiptError unless `receipt` is signed by `receiver` and answers the named envelope.
 
     A duplicate receipt's original must itself verify and answer the same envelope, because the
     original is what the sender keeps as proof of delivery.
@@ -173,16 +182,16 @@ def verify_receipt(receipt: Receipt, directory: Directory, *, receiver: str, env
             key.verify(item.signed_bytes, item.signature)
         except (EnvelopeError, SignatureError) as exc:
             raise ReceiptError(Reason.RECEIPT_SIGNATURE_INVALID, "receipt signature does not hold") from exc
-        if envelope is not None and not _answers(item, envelope):
+        if envelope_id is not None and not _answers(item, envelope_id, envelope_sha256):
             raise ReceiptError(Reason.RECEIPT_MISMATCH, "receipt answers another envelope")
 
 
-def _answers(receipt: Receipt, envelope: Envelope) -> bool:
-    """Whether `receipt` is about `envelope`: by id and hash, or by id alone for a rejection.
+def _answers(receipt: Receipt, envelope_id: str, envelope_sha256: bytes | None) -> bool:
+    """Whether `receipt` is about the envelope: by id and hash, or by id alone for a rejection.
 
     A rejection may come before the receiver could parse the envelope, so it may name no hash
     (or no id at all, when even the request could not be read).
     """
     if receipt.status == Status.REJECTED:
-        return receipt.envelope_id in (None, envelope.header.id)
-    return receipt.envelope_id == envelope.header.id and receipt.envelope_sha256 == envelope.sha256
+        return receipt.envelope_id in (None, envelope_id)
+    return receipt.envelope_id == envelope_id and receipt.envelope_sha256 == envelope_sha256

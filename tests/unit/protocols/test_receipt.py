@@ -41,7 +41,7 @@ def issue(fed, envelope, **kwargs):
 def test_accepted_receipt_verifies_and_round_trips(fed, directory, envelope):
     receipt = issue(fed, envelope)
     parsed = r.parse_receipt_bytes(receipt.raw)
-    r.verify_receipt(parsed, directory, receiver="RS", envelope=envelope)
+    r.verify_receipt(parsed, directory, receiver="RS", envelope_id=envelope.header.id, envelope_sha256=envelope.sha256)
     assert parsed.delivered
     assert parsed.proof is parsed
     assert parsed.envelope_sha256 == envelope.sha256
@@ -51,14 +51,14 @@ def test_duplicate_receipt_carries_the_original(fed, directory, envelope):
     original = issue(fed, envelope)
     duplicate = issue(fed, envelope, status=r.Status.DUPLICATE, original=original)
     parsed = r.parse_receipt_bytes(duplicate.raw)
-    r.verify_receipt(parsed, directory, receiver="RS", envelope=envelope)
+    r.verify_receipt(parsed, directory, receiver="RS", envelope_id=envelope.header.id, envelope_sha256=envelope.sha256)
     assert parsed.proof.raw == original.raw
 
 
 def test_rejection_names_its_reason(fed, directory, envelope):
     receipt = issue(fed, envelope, status=r.Status.REJECTED, reason=Reason.BODY_INVALID, detail="fields ['question']")
     parsed = r.parse_receipt_bytes(receipt.raw)
-    r.verify_receipt(parsed, directory, receiver="RS", envelope=envelope)
+    r.verify_receipt(parsed, directory, receiver="RS", envelope_id=envelope.header.id, envelope_sha256=envelope.sha256)
     assert not parsed.delivered
     assert parsed.reason == Reason.BODY_INVALID
 
@@ -86,7 +86,13 @@ def test_rejection_names_its_reason(fed, directory, envelope):
 )
 def test_receipts_the_sender_must_not_rely_on(fed, directory, envelope, name, make, reason):
     with pytest.raises(ReceiptError) as caught:
-        r.verify_receipt(r.parse_receipt_bytes(make(fed, envelope).raw), directory, receiver="RS", envelope=envelope)
+        r.verify_receipt(
+            r.parse_receipt_bytes(make(fed, envelope).raw),
+            directory,
+            receiver="RS",
+            envelope_id=envelope.header.id,
+            envelope_sha256=envelope.sha256,
+        )
     assert caught.value.reason == reason, name
 
 
@@ -94,7 +100,13 @@ def test_tampered_receipt_fails(fed, directory, envelope):
     document = issue(fed, envelope).to_json()
     document["received"] = "2030-01-01T00:00:00Z"
     with pytest.raises(ReceiptError) as caught:
-        r.verify_receipt(r.parse_receipt_bytes(canonical_bytes(document)), directory, receiver="RS", envelope=envelope)
+        r.verify_receipt(
+            r.parse_receipt_bytes(canonical_bytes(document)),
+            directory,
+            receiver="RS",
+            envelope_id=envelope.header.id,
+            envelope_sha256=envelope.sha256,
+        )
     assert caught.value.reason == Reason.RECEIPT_SIGNATURE_INVALID
 
 

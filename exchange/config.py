@@ -1,0 +1,137 @@
+"""Typed settings, read once from `EXCHANGE_*` variables (and the node's `exchange.env` file).
+
+`exchange init` writes `<home>/exchange.env`; variables set in the process environment win over
+the file, so an operator can override any setting for one run. Secrets (the key passphrase, keys
+passed through the environment) are held here but never shown by `repr` or logged.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENV_FILE = "exchange.env"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`KEY=value` lines (blank lines and `#` comments ignored; no shell expansion)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        name, sep, value = stripped.partition("=")
+        if not sep or not name.strip().startswith("EXCHANGE_"):
+            raise SettingsError(f"{path}:{number}: expected EXCHANGE_NAME=value")
+        values[name.strip()] = value.strip()
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a node process needs to know, with the defaults of the embedded mode."""
+
+    node_id: str
+    home: Path
+    database_url: str
+    redis_url: str | None = None
+    public_url: str | None = None
+    bind: str = "127.0.0.1:8000"
+    key_passphrase: str | None = field(default=None, repr=False)
+    signing_key: str | None = field(default=None, repr=False)
+    encryption_keys: str | None = field(default=None, repr=False)
+    queue_name: str = "exchange"
+    max_request_bytes: int = 16 * 1024 * 1024
+    max_envelope_bytes: int = 2 * 1024 * 1024
+    max_batch: int = 50
+    retry_base: timedelta = timedelta(seconds=1)
+    retry_max: timedelta = timedelta(hours=1)
+    give_up_after: timedelta = timedelta(days=3)
+    envelope_ttl: timedelta = timedelta(days=14)
+    sweep_interval: float = 1.0
+    probe_interval: float = 5.0
+    heartbeat_interval: float = 60.0
+    lease: timedelta = timedelta(seconds=60)
+    http_timeout: float = 15.0
+    dispatcher_threads: int = 4
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis configured: jobs run in-process (demo, first look, a laptop)."""
+        return not self.redis_url
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def directory_file(self) -> Path:
+        return self.home / "directory.json"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from the environment, then `<EXCHANGE_HOME>/exchange.env`, then defaults."""
+        env = dict(os.environ if environ is None else environ)
+        home = Path(env.get("EXCHANGE_HOME") or overrides.get("home") or ".").expanduser().resolve()
+        merged = {**read_env_file(home / ENV_FILE), **env}
+        values: dict[str, Any] = {"home": home}
+        for spec in fields(cls):
+            if spec.name == "home":
+                continue
+            raw = merged.get("EXCHANGE_" + spec.name.upper())
+            if raw is not None and raw != "":
+                values[spec.name] = _convert(spec.name, raw, spec.type)
+        if "node_id" not in values and "node_id" not in overrides:
+            raise SettingsError("EXCHANGE_NODE_ID is not set (run `exchange init` or set it in the environment)")
+        values.setdefault("database_url", f"sqlite:///{home / 'exchange.db'}")
+        if "key_passphrase" not in values and merged.get("EXCHANGE_KEY_PASSPHRASE_FILE"):
+            passphrase_file = Path(merged["EXCHANGE_KEY_PASSPHRASE_FILE"])
+            values["key_passphrase"] = passphrase_file.read_text(encoding="utf-8").rstrip("\n")
+        values.update(overrides)
+        settings = cls(**values)
+        settings.warn_if_insecure()
+        return settings
+
+    def warn_if_insecure(self) -> None:
+        """Insecure modes are allowed for loopback demos and tests, but never silently."""
+        if self.public_url and self.public_url.startswith("http://") and not _is_loopback(self.public_url):
+            warnings.warn(
+                f"EXCHANGE_PUBLIC_URL {self.public_url} is plain HTTP on a non-loopback address: "
+                "put the node behind TLS before it carries real cases",
+                stacklevel=2,
+            )
+
+
+def _is_loopback(url: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    return host in ("127.0.0.1", "localhost", "[::1]")
+
+
+def _convert(name: str, raw: str, kind: Any) -> Any:
+    kind = str(kind)
+    try:
+        if kind == "timedelta":
+            return timedelta(seconds=float(raw))
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
+    except ValueError as exc:
+        raise SettingsError(f"EXCHANGE_{name.upper()} has an invalid value") from exc
+    return raw

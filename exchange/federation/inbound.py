@@ -1,0 +1,271 @@
+"""The receiving side of `POST /federation/v1/envelopes`: the numbered checks, then the inbox.
+
+Request level, once per HTTP request:
+    1. HTTP signature (RFC 9421, our profile) by a key listed in the directory
+    2. Content-Digest (RFC 9530) matches the body
+    3. nonce not seen before for that key
+    4. the signing node is known and its key valid at the signature's `created`
+Envelope level, for each envelope in the request:
+    5. envelope signature by the sender (who must be the node that signed the request)
+    6. recipient is us
+    7. not expired, not dated in the future
+    8. id not seen: a byte-identical repeat gets a duplicate receipt carrying the original;
+       the same id with other bytes is refused
+    9. decrypt with the key the header names
+   10. inner signature by the sender, bound to the header
+   11. body valid for its message type
+Then the envelope (still sealed) and our signed receipt are stored together, once: the unique
+(sender, message id) constraint makes the effect happen exactly once even when two deliveries
+of the same envelope race. A refused envelope leaves nothing stored; its receipt says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crypto import VerifyKey
+from exchange.federation import liveness
+from exchange.federation.models import InboundEnvelope
+from exchange.federation.replay import remember_nonce
+from exchange.node import Node
+from protocols.canonical import canonical_bytes, parse_strict
+from protocols.errors import EnvelopeError, ProtocolError, Reason
+from protocols.timefmt import format_time
+from protocols.v1 import httpsig
+from protocols.v1.directory import Directory, NodeEntry
+from protocols.v1.envelope import open_envelope, parse_envelope, verify_content, verify_envelope
+from protocols.v1.receipt import Receipt, Status, issue_receipt, parse_receipt_bytes
+from protocols.wire import MESSAGE_ID
+
+log = logging.getLogger(__name__)
+
+BATCH_TYP = "mla-exchange/batch+v1"
+PING_TYP = "mla-exchange/ping+v1"
+PONG_TYP = "mla-exchange/pong+v1"
+RECEIPTS_TYP = "mla-exchange/receipts+v1"
+ENVELOPE_TYP = "mla-exchange/envelope+v1"
+
+_REQUEST_STATUS = {
+    Reason.MALFORMED_REQUEST: 400,
+    Reason.MALFORMED_JSON: 400,
+    Reason.DIGEST_MISMATCH: 400,
+    Reason.HTTP_SIGNATURE_MISSING: 401,
+    Reason.HTTP_SIGNATURE_INVALID: 401,
+    Reason.HTTP_SIGNATURE_EXPIRED: 401,
+    Reason.UNKNOWN_KEY: 401,
+    Reason.UNKNOWN_SENDER: 401,
+    Reason.KEY_EXPIRED: 401,
+    Reason.KEY_REVOKED: 401,
+    Reason.KEY_NOT_YET_VALID: 401,
+    Reason.WRONG_AUTHORITY: 421,
+    Reason.REPLAYED_REQUEST: 409,
+    Reason.PAYLOAD_TOO_LARGE: 413,
+    Reason.BATCH_TOO_LARGE: 413,
+    Reason.UNSUPPORTED_MEDIA_TYPE: 415,
+    Reason.TEMPORARILY_UNAVAILABLE: 503,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to send back: an HTTP status and a canonical JSON document."""
+
+    status: int
+    document: Any
+    peer: str | None = None
+
+    @property
+    def body(self) -> bytes:
+        return canonical_bytes(self.document)
+
+
+def authenticate(node: Node, request: httpsig.HttpRequest, body: bytes, now: datetime) -> NodeEntry:
+    """Steps 1 to 4; returns the directory entry of the node that signed the request."""
+    directory = node.directory.current()
+
+    def lookup(kid: str) -> VerifyKey:
+        _node, key = directory.signing_key(kid)
+        return VerifyKey(key.public)
+
+    # Steps 1 and 2: the signature, then the digest of the bytes we actually received.
+    verified = httpsig.verify_request(request, body, lookup, now=now, expected_authority=node.own_authority())
+    # Step 3: a nonce is usable once. Checked only after the signature holds, so nobody can
+    # burn the nonces of requests they could not have signed.
+    if not remember_nonce(node.db, verified.keyid, verified.nonce, verified.expires):
+        raise EnvelopeError(Reason.REPLAYED_REQUEST, "this request was already received")
+    # Step 4: the key must be valid (not expired, not revoked) when the request was signed.
+    sender, _key = directory.verify_key_at(verified.keyid, verified.created)
+    return sender
+
+
+def request_rejection(node: Node, error: ProtocolError, now: datetime) -> Answer:
+    """A signed rejection for a request we could not authenticate or read at all."""
+    receipt = issue_receipt(
+        status=Status.REJECTED,
+        receiver=node.id,
+        signing_key=node.identity.signing_key,
+        received=now,
+        reason=error.reason,
+        detail=error.message,
+    )
+    return Answer(_REQUEST_STATUS.get(error.reason, 400), receipt.to_json())
+
+
+def receive_envelopes(node: Node, request: httpsig.HttpRequest, body: bytes) -> Answer:
+    """Handle one `POST /federation/v1/envelopes` from authentication to receipts."""
+    now = node.clock.now()
+    try:
+        sender = authenticate(node, request, body, now)
+        payload = parse_strict(body)
+        items, single = _split(payload, node.settings.max_batch)
+    except ProtocolError as exc:
+        log.info("refused a request: %s", exc.reason)
+        return request_rejection(node, exc, now)
+    directory = node.directory.current()
+    receipts: list[Receipt] = []
+    with node.transaction() as session:
+        liveness.peer_seen(session, sender.id, now)
+        for item in items:
+            receipts.append(_receive_one(node, session, directory, sender.id, item, now))
+    if single:
+        receipt = receipts[0]
+        return Answer(422 if receipt.status == Status.REJECTED else 200, receipt.to_json(), sender.id)
+    return Answer(200, {"typ": RECEIPTS_TYP, "receipts": [r.to_json() for r in receipts]}, sender.id)
+
+
+def receive_ping(node: Node, request: httpsig.HttpRequest, body: bytes) -> Answer:
+    """`POST /federation/v1/ping`: an authenticated sign of life; flushes what waits for the sender."""
+    now = node.clock.now()
+    try:
+        sender = authenticate(node, request, body, now)
+        payload = parse_strict(body)
+        if (
+            not isinstance(payload, dict)
+            or payload.get("typ") != PING_TYP
+            or payload.get("sender") != sender.id
+            or payload.get("recipient") != node.id
+        ):
+            raise ProtocolError(Reason.MALFORMED_REQUEST, "not a ping from the signing node to us")
+    except ProtocolError as exc:
+        return request_rejection(node, exc, now)
+    with node.transaction() as session:
+        liveness.peer_seen(session, sender.id, now)
+    return Answer(200, {"typ": PONG_TYP, "node": node.id, "received": format_time(now)}, sender.id)
+
+
+def _split(payload: Any, max_batch: int) -> tuple[list[Any], bool]:
+    if not isinstance(payload, dict):
+        raise ProtocolError(Reason.MALFORMED_REQUEST, "body must be an envelope or a batch")
+    if payload.get("typ") == ENVELOPE_TYP:
+        return [payload], True
+    if payload.get("typ") == BATCH_TYP and set(payload) == {"typ", "envelopes"}:
+        envelopes = payload["envelopes"]
+        if not isinstance(envelopes, list) or not envelopes:
+            raise ProtocolError(Reason.MALFORMED_REQUEST, "a batch holds a non-empty list of envelopes")
+        if len(envelopes) > max_batch:
+            raise ProtocolError(Reason.BATCH_TOO_LARGE, f"a batch holds at most {max_batch} envelopes")
+        return envelopes, False
+    raise ProtocolError(Reason.MALFORMED_REQUEST, "body must be an envelope or a batch")
+
+
+def _claimed_id(item: Any) -> str | None:
+    """The message id an unreadable envelope claims, if it looks like one (for the rejection)."""
+    header = item.get("header") if isinstance(item, dict) else None
+    candidate = header.get("id") if isinstance(header, dict) else None
+    return candidate if isinstance(candidate, str) and MESSAGE_ID.fullmatch(candidate) else None
+
+
+def _receive_one(node: Node, session: Session, directory: Directory, sender: str, item: Any, now: datetime) -> Receipt:
+    def reject(reason: Reason, detail: str, envelope_id: str | None = None) -> Receipt:
+        log.info("refused envelope %s from %s: %s", envelope_id or "?", sender, reason)
+        return issue_receipt(
+            status=Status.REJECTED,
+            receiver=node.id,
+            signing_key=node.identity.signing_key,
+            received=now,
+            envelope_id=envelope_id,
+            envelope_sender=sender,
+            reason=reason,
+            detail=detail,
+        )
+
+    try:
+        envelope = parse_envelope(item, max_bytes=node.settings.max_envelope_bytes)
+    except ProtocolError as exc:
+        return reject(exc.reason, exc.message, _claimed_id(item))
+    header = envelope.header
+    if header.sender != sender:
+        return reject(Reason.SENDER_MISMATCH, "envelope sender is not the node that signed the request", header.id)
+    try:
+        verify_envelope(envelope, directory, our_node=node.id, now=now)  # steps 5, 6, 7
+    except ProtocolError as exc:
+        return reject(exc.reason, exc.message, header.id)
+    # Step 8: seen before?
+    existing = session.scalar(
+        select(InboundEnvelope).where(InboundEnvelope.sender == sender, InboundEnvelope.message_id == header.id)
+    )
+    if existing is not None:
+        return _repeat(node, existing, envelope.sha256, envelope.header.id, sender, now, reject)
+    try:
+        content = open_envelope(envelope, node.identity.encryption_keys)  # step 9
+        verify_content(content, header, directory)  # steps 10, 11
+    except ProtocolError as exc:
+        return reject(exc.reason, exc.message, header.id)
+    receipt = issue_receipt(
+        status=Status.ACCEPTED, receiver=node.id, signing_key=node.identity.signing_key, received=now, envelope=envelope
+    )
+    row = InboundEnvelope(
+        sender=sender,
+        message_id=header.id,
+        message_type=header.type,
+        conversation_id=header.conversation,
+        in_reply_to=header.in_reply_to,
+        created_at=header.created,
+        expires_at=header.expires,
+        received_at=now,
+        envelope=envelope.raw,
+        envelope_sha256=envelope.sha256,
+        receipt=receipt.raw,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # A concurrent delivery of the same envelope committed first: answer as its duplicate.
+        existing = session.scalar(
+            select(InboundEnvelope).where(InboundEnvelope.sender == sender, InboundEnvelope.message_id == header.id)
+        )
+        if existing is None:
+            raise
+        return _repeat(node, existing, envelope.sha256, header.id, sender, now, reject)
+    log.info("accepted %s %s from %s", header.type, header.id, sender)
+    return receipt
+
+
+Reject = Callable[[Reason, str, str | None], Receipt]
+
+
+def _repeat(
+    node: Node, existing: InboundEnvelope, sha256: bytes, envelope_id: str, sender: str, now: datetime, reject: Reject
+) -> Receipt:
+    if existing.envelope_sha256 != sha256:
+        return reject(Reason.MESSAGE_ID_REUSED, "this message id was used for another envelope", envelope_id)
+    original = parse_receipt_bytes(existing.receipt)
+    return issue_receipt(
+        status=Status.DUPLICATE,
+        receiver=node.id,
+        signing_key=node.identity.signing_key,
+        received=now,
+        envelope_id=envelope_id,
+        envelope_sha256=sha256,
+        envelope_sender=sender,
+        original=original,
+    )

@@ -1,0 +1,40 @@
+"""Reading what arrived: envelopes stay sealed at rest and are opened (and re-verified) on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from exchange.errors import NotFound
+from exchange.federation.models import InboundEnvelope
+from exchange.node import Node
+from protocols.v1.envelope import Content, open_envelope, parse_envelope_bytes, verify_content
+
+
+@dataclass(frozen=True)
+class OpenedMessage:
+    row: InboundEnvelope
+    content: Content
+
+
+def list_messages(node: Node, *, sender: str | None = None, limit: int = 100) -> list[InboundEnvelope]:
+    query = select(InboundEnvelope).order_by(InboundEnvelope.received_at.desc(), InboundEnvelope.id.desc()).limit(limit)
+    if sender is not None:
+        query = query.where(InboundEnvelope.sender == sender)
+    with node.db.sessions() as session:
+        return list(session.scalars(query))
+
+
+def open_message(node: Node, sender: str, message_id: str) -> OpenedMessage:
+    """Decrypt a stored envelope and check its inner signature again against the directory."""
+    with node.db.sessions() as session:
+        row = session.scalar(
+            select(InboundEnvelope).where(InboundEnvelope.sender == sender, InboundEnvelope.message_id == message_id)
+        )
+    if row is None:
+        raise NotFound(f"no message {message_id} from {sender}")
+    envelope = parse_envelope_bytes(row.envelope)
+    content = open_envelope(envelope, node.identity.encryption_keys)
+    verify_content(content, envelope.header, node.directory.current())
+    return OpenedMessage(row, content)

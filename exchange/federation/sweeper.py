@@ -1,0 +1,144 @@
+"""The sweeper: the database, not the queue, is the source of truth for what must still be sent.
+
+Every few seconds it (1) gives up on envelopes too old to deliver, marking them failed for a
+person to see, (2) re-queues due envelopes whose job was lost (a wiped Redis, a killed worker),
+(3) probes peers that are backing off, so a peer that comes back is noticed within seconds, and
+(4) forgets HTTP nonces whose signatures have expired. It is safe to run in several processes
+at once: rows are claimed with `FOR UPDATE SKIP LOCKED`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from exchange.federation.delivery import DELIVER_PEER_JOB, PROBE_JOB
+from exchange.federation.models import OutboundEnvelope, OutboxState, Peer
+from exchange.federation.replay import forget_expired_nonces
+from exchange.jobs import later
+from exchange.node import Node
+
+log = logging.getLogger(__name__)
+
+# A queued job that has not claimed its row after this long is presumed lost.
+REQUEUE_AFTER = timedelta(seconds=30)
+SWEEP_LIMIT = 2000
+
+
+@dataclass
+class SweepReport:
+    gave_up: int = 0
+    requeued: Counter[str] = field(default_factory=Counter)
+    probed: list[str] = field(default_factory=list)
+    nonces_forgotten: int = 0
+
+
+def sweep(node: Node) -> SweepReport:
+    """One pass; returns what it did (for logs and tests)."""
+    now = node.clock.now()
+    report = SweepReport()
+    with node.transaction() as session:
+        report.gave_up = _give_up(node, session, now)
+        backing_off = {
+            peer.node_id: peer
+            for peer in session.scalars(select(Peer).where(Peer.retry_at.is_not(None), Peer.retry_at > now))
+        }
+        due = session.scalars(
+            select(OutboundEnvelope)
+            .where(
+                OutboundEnvelope.state == OutboxState.PENDING,
+                OutboundEnvelope.next_attempt_at <= now,
+                or_(OutboundEnvelope.lease_until.is_(None), OutboundEnvelope.lease_until < now),
+                or_(OutboundEnvelope.enqueued_at.is_(None), OutboundEnvelope.enqueued_at <= now - REQUEUE_AFTER),
+            )
+            .order_by(OutboundEnvelope.queued_at)
+            .limit(SWEEP_LIMIT)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in due:
+            if row.recipient in backing_off:
+                continue
+            row.enqueued_at = now
+            report.requeued[row.recipient] += 1
+        for peer_id, count in report.requeued.items():
+            for _ in range(math.ceil(count / node.settings.max_batch)):
+                later(session, DELIVER_PEER_JOB, peer_id)
+        waiting = set(
+            session.scalars(
+                select(OutboundEnvelope.recipient)
+                .where(OutboundEnvelope.state == OutboxState.PENDING)
+                .group_by(OutboundEnvelope.recipient)
+            )
+        )
+        probe_every = timedelta(seconds=node.settings.probe_interval)
+        for peer_id, peer in backing_off.items():
+            if peer_id in waiting and (peer.last_probe_at is None or now - peer.last_probe_at >= probe_every):
+                peer.last_probe_at = now
+                report.probed.append(peer_id)
+                later(session, PROBE_JOB, peer_id)
+    report.nonces_forgotten = forget_expired_nonces(node.db, now)
+    return report
+
+
+def _give_up(node: Node, session: Session, now: datetime) -> int:
+    rows = session.scalars(
+        select(OutboundEnvelope)
+        .where(
+            OutboundEnvelope.state == OutboxState.PENDING,
+            or_(OutboundEnvelope.expires_at <= now, OutboundEnvelope.queued_at <= now - node.settings.give_up_after),
+            or_(OutboundEnvelope.lease_until.is_(None), OutboundEnvelope.lease_until < now),
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        why = "expired before the recipient took it" if row.expires_at <= now else "undeliverable for too long"
+        row.state = OutboxState.FAILED
+        row.last_error = f"gave up after {row.attempts} attempt(s), {why}; last error: {row.last_error or 'none'}"
+        log.error("envelope %s to %s failed permanently: %s", row.id, row.recipient, why)
+    return len(rows)
+
+
+def announce(node: Node) -> list[str]:
+    """Ping every peer: a node that starts tells the others it is back (and learns who is up)."""
+    directory = node.directory.current_or_none()
+    if directory is None:
+        return []
+    peers = [entry.id for entry in directory.nodes if entry.id != node.id]
+    for peer_id in peers:
+        node.queue.enqueue(PROBE_JOB, peer_id)
+    return peers
+
+
+class Background(threading.Thread):
+    """Runs the sweeper every `sweep_interval` and announces this node every `heartbeat_interval`."""
+
+    def __init__(self, node: Node, runner: Callable[[Callable[[], object]], object]) -> None:
+        super().__init__(name="exchange-sweeper", daemon=True)
+        self._node = node
+        self._runner = runner
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        runner = self._runner
+        next_heartbeat = 0.0
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() >= next_heartbeat:
+                    runner(lambda: announce(self._node))
+                    next_heartbeat = time.monotonic() + self._node.settings.heartbeat_interval
+                runner(lambda: sweep(self._node))
+            except Exception:
+                log.exception("sweep failed; trying again")
+            self._stop.wait(self._node.settings.sweep_interval)
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -1,0 +1,109 @@
+"""HTTP between nodes: every request signed with our RFC 9421 profile, every answer parsed strictly.
+
+One `requests.Session` per thread keeps connections to peers alive. A peer's error text is never
+passed on: callers get a TransportError with our own wording, or the peer's signed receipts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from exchange.clock import Clock
+from exchange.identity import NodeIdentity
+from protocols.canonical import canonical_bytes, parse_strict
+from protocols.errors import ProtocolError
+from protocols.v1 import httpsig
+from protocols.v1.directory import NodeEntry
+
+log = logging.getLogger(__name__)
+
+DIRECTORY_VERSION_HEADER = "Exchange-Directory-Version"
+JSON = "application/json"
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+
+
+class TransportError(Exception):
+    """The peer could not be reached or answered something we cannot use (worth retrying later)."""
+
+
+@dataclass(frozen=True)
+class PeerResponse:
+    status: int
+    payload: Any
+    directory_version: int | None
+
+
+class Transport:
+    def __init__(
+        self,
+        identity: NodeIdentity,
+        clock: Clock,
+        *,
+        timeout: float,
+        directory_version: Callable[[], int | None],
+    ) -> None:
+        self._identity = identity
+        self._clock = clock
+        self._timeout = timeout
+        self._directory_version = directory_version
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # node-to-node traffic never goes through ambient proxies
+            self._local.session = session
+        return session
+
+    def post_json(self, peer: NodeEntry, path: str, document: Any) -> PeerResponse:
+        """POST canonical JSON to `peer`, signed; return the parsed answer (any status)."""
+        return self.post(peer, path, canonical_bytes(document))
+
+    def post(self, peer: NodeEntry, path: str, body: bytes) -> PeerResponse:
+        """POST `body` (canonical JSON bytes) to `peer` with our HTTP signature."""
+        url = peer.endpoint + path
+        message = httpsig.HttpRequest("POST", url, httpsig.Headers([("Content-Type", JSON)]))
+        httpsig.sign_request(message, self._identity.signing_key, body=body, now=self._clock.now())
+        headers = dict(message.headers.items())
+        version = self._directory_version()
+        if version is not None:
+            headers[DIRECTORY_VERSION_HEADER] = str(version)
+        return self._send("POST", url, headers=headers, data=body)
+
+    def get(self, peer: NodeEntry, path: str) -> tuple[PeerResponse, bytes]:
+        """GET a public federation resource; returns the parsed answer and the raw bytes."""
+        url = peer.endpoint + path
+        response = self._send("GET", url, headers={"Accept": JSON}, data=None, raw=True)
+        return response, response.payload
+
+    def _send(
+        self, method: str, url: str, *, headers: dict[str, str], data: bytes | None, raw: bool = False
+    ) -> PeerResponse:
+        try:
+            response = self._session().request(
+                method, url, headers=headers, data=data, timeout=self._timeout, allow_redirects=False, stream=True
+            )
+            content = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
+            response.close()
+        except requests.RequestException as exc:
+            raise TransportError(f"{method} {url}: {type(exc).__name__}") from exc
+        if len(content) > MAX_RESPONSE_BYTES:
+            raise TransportError(f"{method} {url}: answer larger than {MAX_RESPONSE_BYTES} bytes")
+        version_text = response.headers.get(DIRECTORY_VERSION_HEADER, "")
+        directory_version = int(version_text) if version_text.isdigit() else None
+        if raw:
+            if response.status_code != 200:
+                raise TransportError(f"{method} {url}: HTTP {response.status_code}")
+            return PeerResponse(response.status_code, content, directory_version)
+        try:
+            payload = parse_strict(content) if content else None
+        except ProtocolError as exc:
+            raise TransportError(f"{method} {url}: HTTP {response.status_code} with an unreadable body") from exc
+        return PeerResponse(response.status_code, payload, directory_version)
