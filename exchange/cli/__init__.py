@@ -37,7 +37,7 @@ for module in (node_cmds, directory_cmds, message_cmds, verify_cmd):
 @click.option("--base-port", type=int, default=8701, show_default=True)
 def demo(out: Path, keep: bool, base_port: int) -> None:
     """Three nodes (BA, RS, HR) on loopback exchange signed, encrypted messages; one goes down and back."""
-    from exchange.demo import run_demo
+    from exchange.demo.run import run_demo
 
     sys.exit(run_demo(out, keep=keep, base_port=base_port))
 

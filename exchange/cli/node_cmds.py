@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from crypto import EncryptionKey, SigningKey
-from crypto.keyfile import encrypt_private_key
 from exchange.cli.common import passphrase, settings
 from exchange.clock import SystemClock
-from exchange.config import ENV_FILE
 from exchange.identity import SIGNING_FILE
-from protocols.registry import CURRENT
-from protocols.timefmt import truncate
-from protocols.v1.directory import KeyEntry, NodeEntry
-
-NODE_ENTRY_FILE = "node-entry.json"
+from exchange.setup import NODE_ENTRY_FILE, init_node_home
 
 
 @click.command()
@@ -50,45 +41,25 @@ def init(
     import os
 
     home = Path(os.environ.get("EXCHANGE_HOME", ".")).resolve()
-    keys = home / "keys"
-    if (keys / SIGNING_FILE).exists():
-        raise click.ClickException(f"{keys} already holds keys; a node is initialised once")
-    endpoint = endpoint.rstrip("/")
-    secret = passphrase(confirm=True)
-    keys.mkdir(parents=True, exist_ok=True)
-    keys.chmod(0o700)
-    signing, encryption = SigningKey.generate(), EncryptionKey.generate()
-    for filename, key in ((SIGNING_FILE, signing), ("encryption.key", encryption)):
-        path = keys / filename
-        path.write_bytes(encrypt_private_key(key, secret))
-        path.chmod(0o600)
-    host_port = endpoint.split("://", 1)[1].split("/", 1)[0]
-    lines = [
-        f"EXCHANGE_NODE_ID={node_id}",
-        f"EXCHANGE_PUBLIC_URL={endpoint}",
-        f"EXCHANGE_BIND={bind or host_port}",
-    ]
+    extra = {"EXCHANGE_BIND": bind} if bind else {}
     if database_url:
-        lines.append(f"EXCHANGE_DATABASE_URL={database_url}")
+        extra["EXCHANGE_DATABASE_URL"] = database_url
     if redis_url:
-        lines.append(f"EXCHANGE_REDIS_URL={redis_url}")
-    (home / ENV_FILE).write_text(
-        "# Written by `exchange init`; see deploy/exchange.env.example\n" + "\n".join(lines) + "\n"
-    )
-    now = truncate(SystemClock().now())
-    entry = NodeEntry(
-        id=node_id,
-        country=country or node_id[:2],
-        name=name or node_id,
+        extra["EXCHANGE_REDIS_URL"] = redis_url
+    if (home / "keys" / SIGNING_FILE).exists():
+        raise click.ClickException(f"{home / 'keys'} already holds keys; a node is initialised once")
+    created = init_node_home(
+        home,
+        node_id=node_id,
         endpoint=endpoint,
-        protocols=(CURRENT.name,),
+        passphrase=passphrase(confirm=True),
+        now=SystemClock().now(),
+        name=name,
+        country=country,
         languages=tuple(tag.strip() for tag in languages.split(",") if tag.strip()),
-        keys=(
-            KeyEntry(signing.kid, signing.alg, signing.public.raw, now - timedelta(minutes=5), None, None),
-            KeyEntry(encryption.kid, encryption.alg, encryption.public.raw, now - timedelta(minutes=5), None, None),
-        ),
+        settings=extra,
     )
-    (home / NODE_ENTRY_FILE).write_text(json.dumps(entry.to_json(), indent=2) + "\n")
+    signing, encryption = created.signing, created.encryption
     click.echo(f"Node {node_id} initialised in {home}")
     click.echo(f"  signing key    {signing.kid}")
     click.echo(f"  encryption key {encryption.kid}")

@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 REFRESH_JOB = "exchange.directory.gossip.refresh_from_peer"
 DIRECTORY_PATH = "/federation/v1/directory"
-# Do not ask the same peer for the same version more often than this.
-RETRY_SECONDS = 60.0
+# Ask the same peer for the same version at most this often (a peer may announce a version a
+# moment before it serves it, and a refused fetch must not turn into a fetch storm).
+RETRY_SECONDS = 5.0
 
 _asked: dict[tuple[str, int], float] = {}
 _lock = threading.Lock()

@@ -41,16 +41,17 @@ class DirectoryStore:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def current(self) -> Directory:
+    def current(self, *, fresh: bool = False) -> Directory:
         """The trusted directory; ConfigurationError if none was installed."""
-        directory = self.current_or_none()
+        directory = self.current_or_none(fresh=fresh)
         if directory is None:
             raise ConfigurationError("no federation directory installed (run `exchange directory install`)")
         return directory
 
-    def current_or_none(self) -> Directory | None:
+    def current_or_none(self, *, fresh: bool = False) -> Directory | None:
+        """The trusted directory; `fresh` skips the few seconds of caching (when serving it to peers)."""
         with self._lock:
-            if self._cached is not None and time.monotonic() - self._checked_at < self._recheck:
+            if not fresh and self._cached is not None and time.monotonic() - self._checked_at < self._recheck:
                 return self._cached
         with self._db.sessions() as session:
             newest = session.scalar(select(func.max(DirectoryVersion.version)))

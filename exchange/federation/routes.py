@@ -99,7 +99,7 @@ def post_ping() -> Response:
 def get_directory() -> Response:
     """The directory we trust, exactly as signed, for peers to adopt if it is newer than theirs."""
     node = current_node()
-    directory = node.directory.current()
+    directory = node.directory.current(fresh=True)
     response = Response(directory.raw, mimetype="application/json")
     response.headers[DIRECTORY_VERSION_HEADER] = str(directory.version)
     return response

@@ -9,6 +9,7 @@ proves what was signed while it was valid.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -107,6 +108,7 @@ def check_envelope(
         )
         for approval in content.approvals:
             report.info(f"  {approval.role}: {approval.name}, {approval.authority}, {format_time(approval.at)}")
+        report.info("  body: " + json.dumps(content.body, ensure_ascii=False, sort_keys=True))
         handling = content.handling
         report.info(
             f"  handling: {handling.confidentiality}, onward transfer {handling.onward_transfer}, "

@@ -1,0 +1,1 @@
+"""`exchange demo`: three real nodes on loopback, and the helpers that run local federations."""

@@ -1,0 +1,86 @@
+"""Creating a node's folder: keys encrypted under a passphrase, `exchange.env`, the public entry.
+
+Used by `exchange init`, the demo and the tests, so all three produce the same layout:
+
+    <home>/keys/signing.key       Ed25519, argon2id + secretbox under the passphrase
+    <home>/keys/encryption.key    X25519, likewise
+    <home>/exchange.env           EXCHANGE_* settings of this node
+    <home>/node-entry.json        the public entry the governance puts into the directory
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from crypto import EncryptionKey, SigningKey
+from crypto.keyfile import DEFAULT_COST, KdfCost, encrypt_private_key
+from exchange.config import ENV_FILE
+from exchange.errors import ConfigurationError
+from exchange.identity import SIGNING_FILE
+from protocols.registry import CURRENT
+from protocols.timefmt import truncate
+from protocols.v1.directory import KeyEntry, NodeEntry
+
+ENCRYPTION_FILE = "encryption.key"
+NODE_ENTRY_FILE = "node-entry.json"
+# Keys become valid slightly in the past so a peer whose clock runs a little behind accepts them.
+BACKDATE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class NewNode:
+    home: Path
+    entry: NodeEntry
+    signing: SigningKey
+    encryption: EncryptionKey
+
+
+def init_node_home(
+    home: Path,
+    *,
+    node_id: str,
+    endpoint: str,
+    passphrase: str,
+    now: datetime,
+    name: str | None = None,
+    country: str | None = None,
+    languages: tuple[str, ...] = ("en",),
+    settings: dict[str, str] | None = None,
+    cost: KdfCost = DEFAULT_COST,
+) -> NewNode:
+    """Create the folder of a new node; refuses to touch a folder that already holds keys."""
+    keys = home / "keys"
+    if (keys / SIGNING_FILE).exists():
+        raise ConfigurationError(f"{keys} already holds keys; a node is initialised once")
+    endpoint = endpoint.rstrip("/")
+    keys.mkdir(parents=True, exist_ok=True)
+    keys.chmod(0o700)
+    signing, encryption = SigningKey.generate(), EncryptionKey.generate()
+    for filename, key in ((SIGNING_FILE, signing), (ENCRYPTION_FILE, encryption)):
+        path = keys / filename
+        path.write_bytes(encrypt_private_key(key, passphrase, cost))
+        path.chmod(0o600)
+    host_port = endpoint.split("://", 1)[1].split("/", 1)[0]
+    values = {"EXCHANGE_NODE_ID": node_id, "EXCHANGE_PUBLIC_URL": endpoint, "EXCHANGE_BIND": host_port}
+    values.update(settings or {})
+    lines = [f"{name_}={value}" for name_, value in values.items()]
+    header = "# Written by `exchange init`; see deploy/exchange.env.example\n"
+    (home / ENV_FILE).write_text(header + "\n".join(lines) + "\n")
+    valid_from = truncate(now) - BACKDATE
+    entry = NodeEntry(
+        id=node_id,
+        country=country or node_id[:2],
+        name=name or node_id,
+        endpoint=endpoint,
+        protocols=(CURRENT.name,),
+        languages=languages,
+        keys=(
+            KeyEntry(signing.kid, signing.alg, signing.public.raw, valid_from, None, None),
+            KeyEntry(encryption.kid, encryption.alg, encryption.public.raw, valid_from, None, None),
+        ),
+    )
+    (home / NODE_ENTRY_FILE).write_text(json.dumps(entry.to_json(), indent=2, ensure_ascii=False) + "\n")
+    return NewNode(home, entry, signing, encryption)
