@@ -63,6 +63,7 @@ class Settings:
     probe_interval: float = 5.0
     heartbeat_interval: float = 60.0
     lease: timedelta = timedelta(seconds=60)
+    requeue_after: timedelta = timedelta(seconds=30)
     http_timeout: float = 15.0
     dispatcher_threads: int = 4
     log_level: str = "INFO"

@@ -54,8 +54,10 @@ def send(
                     conversation=conversation,
                     in_reply_to=in_reply_to,
                 )
-        except (ProtocolError, ExchangeError) as exc:
-            raise click.ClickException(f"not sent: {getattr(exc, 'message', exc)}") from exc
+        except ProtocolError as exc:
+            raise click.ClickException(f"not sent ({exc.reason}): {exc.message}") from exc
+        except ExchangeError as exc:
+            raise click.ClickException(f"not sent: {exc}") from exc
         message_id = row.id
         click.echo(f"queued {message_type} {message_id} for {recipient}")
         deadline = time.monotonic() + wait

@@ -151,9 +151,10 @@ class LocalFederation:
     governance: list[SigningKey]
     threshold: int
     directory_raw: bytes
+    extra_entries: list[d.NodeEntry] = field(default_factory=list)
 
     def node_entries(self) -> list[d.NodeEntry]:
-        return [node.created.entry for node in self.nodes.values()]
+        return [node.created.entry for node in self.nodes.values()] + list(self.extra_entries)
 
     def directory_document(
         self, *, version: int, issued: datetime, valid: timedelta = timedelta(days=180)
@@ -184,11 +185,13 @@ def build_federation(
     governance_size: int = 3,
     threshold: int = 2,
     cost: KdfCost = DEFAULT_COST,
+    extra_entries: Sequence[d.NodeEntry] = (),
 ) -> LocalFederation:
     """Create node folders, a governance, and a directory signed by `threshold` governance keys.
 
     The directory is installed in each node as its trust anchor through `exchange directory
-    install`, the same command an operator runs.
+    install`, the same command an operator runs. `extra_entries` lists members that run no
+    process here (tests use them for peers whose keys are revoked or expired).
     """
     root.mkdir(parents=True, exist_ok=True)
     nodes: dict[str, LocalNode] = {}
@@ -212,7 +215,7 @@ def build_federation(
         )
         nodes[spec.node_id] = LocalNode(spec, home, created, secret_file)
     governance = [SigningKey.generate() for _ in range(governance_size)]
-    federation = LocalFederation(name, nodes, governance, threshold, b"")
+    federation = LocalFederation(name, nodes, governance, threshold, b"", list(extra_entries))
     document = federation.directory_document(version=1, issued=now - timedelta(minutes=1))
     federation.directory_raw = d.add_signatures(document, governance[:threshold])
     anchor = root / "directory-v1.json"

@@ -29,8 +29,6 @@ from exchange.node import Node
 
 log = logging.getLogger(__name__)
 
-# A queued job that has not claimed its row after this long is presumed lost.
-REQUEUE_AFTER = timedelta(seconds=30)
 SWEEP_LIMIT = 2000
 
 
@@ -58,7 +56,11 @@ def sweep(node: Node) -> SweepReport:
                 OutboundEnvelope.state == OutboxState.PENDING,
                 OutboundEnvelope.next_attempt_at <= now,
                 or_(OutboundEnvelope.lease_until.is_(None), OutboundEnvelope.lease_until < now),
-                or_(OutboundEnvelope.enqueued_at.is_(None), OutboundEnvelope.enqueued_at <= now - REQUEUE_AFTER),
+                # A queued job that has not claimed its row after this long is presumed lost.
+                or_(
+                    OutboundEnvelope.enqueued_at.is_(None),
+                    OutboundEnvelope.enqueued_at <= now - node.settings.requeue_after,
+                ),
             )
             .order_by(OutboundEnvelope.queued_at)
             .limit(SWEEP_LIMIT)

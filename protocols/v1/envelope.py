@@ -197,7 +197,9 @@ def build_envelope(
     kind = registry.message_type(protocol, message_type)
     errors = kind.body_errors(dict(body))
     if errors:
-        raise ProtocolError(Reason.BODY_INVALID, f"body does not match {message_type}: {sorted(errors)}")
+        raise ProtocolError(
+            Reason.BODY_INVALID, f"body does not match {message_type}; check the fields {sorted(errors)}"
+        )
     if not timedelta(0) < ttl <= MAX_TTL:
         raise ValueError("ttl must be positive and at most 90 days")
     created = truncate(created)
