@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, json
 
+from exchange.clock import Clock
 from exchange.config import Settings
 from exchange.errors import register_error_handlers
 from exchange.jobs import InProcessQueue
@@ -51,7 +52,13 @@ def app_runner(app: Flask) -> Callable[[Callable[[], object]], None]:
     return run
 
 
-def create_app(settings: Settings | None = None, *, node: Node | None = None, background: bool = False) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    node: Node | None = None,
+    clock: Clock | None = None,
+    background: bool = False,
+) -> Flask:
     """Build the Flask app of one node. `background` starts the embedded sweeper and heartbeat."""
     settings = settings or (node.settings if node is not None else Settings.from_env())
     configure_logging(settings)
@@ -61,6 +68,7 @@ def create_app(settings: Settings | None = None, *, node: Node | None = None, ba
         runner = app_runner(app)
         node = build_node(
             settings,
+            clock=clock,
             queue_factory=None
             if settings.redis_url
             else lambda _n: InProcessQueue(runner, settings.dispatcher_threads),

@@ -1,0 +1,79 @@
+"""Typed settings from EXCHANGE_* variables and the node's exchange.env."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from exchange.config import Settings, SettingsError
+
+
+def test_environment_wins_over_the_env_file(tmp_path):
+    (tmp_path / "exchange.env").write_text("# a comment\nEXCHANGE_NODE_ID=BA\nEXCHANGE_BIND=127.0.0.1:9000\n\n")
+    settings = Settings.from_env({"EXCHANGE_HOME": str(tmp_path), "EXCHANGE_BIND": "0.0.0.0:8000"})
+    assert settings.node_id == "BA"
+    assert settings.bind == "0.0.0.0:8000"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'exchange.db'}"
+    assert settings.embedded
+
+
+def test_types_are_converted(tmp_path):
+    settings = Settings.from_env(
+        {
+            "EXCHANGE_HOME": str(tmp_path),
+            "EXCHANGE_NODE_ID": "RS",
+            "EXCHANGE_MAX_BATCH": "20",
+            "EXCHANGE_GIVE_UP_AFTER": "3600",
+            "EXCHANGE_SWEEP_INTERVAL": "0.25",
+            "EXCHANGE_REDIS_URL": "redis://127.0.0.1:6379/3",
+        }
+    )
+    assert settings.max_batch == 20
+    assert settings.give_up_after == timedelta(hours=1)
+    assert settings.sweep_interval == 0.25
+    assert not settings.embedded
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({}, "EXCHANGE_NODE_ID"),
+        ({"EXCHANGE_NODE_ID": "BA", "EXCHANGE_MAX_BATCH": "many"}, "EXCHANGE_MAX_BATCH"),
+    ],
+)
+def test_bad_settings_name_the_variable(tmp_path, environ, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({"EXCHANGE_HOME": str(tmp_path), **environ})
+
+
+def test_env_file_lines_must_be_settings(tmp_path):
+    (tmp_path / "exchange.env").write_text("PATH=/tmp\n")
+    with pytest.raises(SettingsError, match=r"exchange\.env:1"):
+        Settings.from_env({"EXCHANGE_HOME": str(tmp_path), "EXCHANGE_NODE_ID": "BA"})
+
+
+def test_secrets_stay_out_of_repr(tmp_path):
+    settings = Settings.from_env(
+        {"EXCHANGE_HOME": str(tmp_path), "EXCHANGE_NODE_ID": "BA", "EXCHANGE_KEY_PASSPHRASE": "hunter2-very-secret"}
+    )
+    assert "hunter2" not in repr(settings)
+
+
+def test_passphrase_file(tmp_path):
+    (tmp_path / "pass").write_text("from a file\n")
+    settings = Settings.from_env(
+        {
+            "EXCHANGE_HOME": str(tmp_path),
+            "EXCHANGE_NODE_ID": "BA",
+            "EXCHANGE_KEY_PASSPHRASE_FILE": str(tmp_path / "pass"),
+        }
+    )
+    assert settings.key_passphrase == "from a file"
+
+
+def test_plain_http_on_a_public_address_warns(tmp_path):
+    with pytest.warns(UserWarning, match="TLS"):
+        Settings.from_env(
+            {"EXCHANGE_HOME": str(tmp_path), "EXCHANGE_NODE_ID": "BA", "EXCHANGE_PUBLIC_URL": "http://mla.example.ba"}
+        )
