@@ -12,6 +12,7 @@ from exchange.config import Settings
 from exchange.errors import register_error_handlers
 from exchange.jobs import InProcessQueue
 from exchange.node import EXTENSION, Node, build_node
+from protocols.timefmt import format_time
 
 __all__ = ["create_app"]
 
@@ -92,7 +93,16 @@ def create_app(
 
 
 def health_response(node: Node) -> Response:
-    version = node.directory.version()
-    status = 200 if version is not None else 503
-    document = {"status": "ok" if status == 200 else "no directory", "node": node.id, "directory_version": version}
-    return Response(json.dumps(document), status=status, mimetype="application/json")
+    """200 while the node can work. An expired directory is reported, not fatal (ADR 5)."""
+    directory = node.directory.current_or_none()
+    if directory is None:
+        missing = {"status": "no directory", "node": node.id, "directory_version": None}
+        return Response(json.dumps(missing), status=503, mimetype="application/json")
+    expired = directory.is_expired(node.clock.now())
+    document: dict[str, object] = {
+        "status": "directory expired" if expired else "ok",
+        "node": node.id,
+        "directory_version": directory.version,
+        "directory_expires": format_time(directory.expires),
+    }
+    return Response(json.dumps(document), status=200, mimetype="application/json")

@@ -91,17 +91,40 @@ def deliver_to_peer(node: Node, peer_id: str) -> int:
         return 0
     peer = directory.node(peer_id)
     claimed = _claim(node, peer, now)
-    if not claimed:
-        return 0
+    if claimed:
+        _send_claimed(node, peer, claimed)
+    return len(claimed)
+
+
+class RequestRefused(ProtocolError):
+    """The peer refused the whole request with a signed rejection (not one envelope of it)."""
+
+    def __init__(self, receipt: Receipt) -> None:
+        assert receipt.reason is not None
+        super().__init__(receipt.reason, f"the peer refused the request: {receipt.reason}")
+        self.receipt = receipt
+
+
+def _send_claimed(node: Node, peer: NodeEntry, claimed: list[Claimed]) -> None:
     try:
         response = _post(node, peer, claimed)
-        gossip.consider(node, peer_id, response.directory_version)
-        outcomes = _outcomes(response, claimed)
+        gossip.consider(node, peer.id, response.directory_version)
+        receipts = _outcomes(response, claimed)
+    except RequestRefused as refusal:
+        if refusal.reason in RETRYABLE_REASONS:
+            _record_failure(node, peer.id, claimed, str(refusal))
+        elif len(claimed) > 1:
+            # Something about the batch as a whole (its size, its shape): try each envelope alone.
+            log.warning("%s refused a batch (%s); sending its envelopes one by one", peer.id, refusal.reason)
+            for item in claimed:
+                _send_claimed(node, peer, [item])
+        else:
+            _record_outcomes(node, peer.id, claimed, [refusal.receipt])
+        return
     except (TransportError, ProtocolError) as exc:
-        _record_failure(node, peer_id, claimed, str(exc))
-        return len(claimed)
-    _record_outcomes(node, peer_id, claimed, outcomes)
-    return len(claimed)
+        _record_failure(node, peer.id, claimed, str(exc))
+        return
+    _record_outcomes(node, peer.id, claimed, receipts)
 
 
 def _claim(node: Node, peer: NodeEntry, now: datetime) -> list[Claimed]:
@@ -165,9 +188,9 @@ def _outcomes(response: PeerResponse, claimed: list[Claimed]) -> list[Receipt]:
     if len(claimed) == 1 and response.status in (200, 422):
         return [receipt]
     # A signed rejection of the whole request (authentication, size, replay ...).
-    if receipt.reason is None:
+    if receipt.reason is None or receipt.envelope_id is not None:
         raise TransportError(f"HTTP {response.status}: unexpected answer")
-    raise ProtocolError(receipt.reason, f"the peer refused the request: {receipt.reason}")
+    raise RequestRefused(receipt)
 
 
 def _parse(item: object) -> Receipt:

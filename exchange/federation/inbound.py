@@ -36,7 +36,7 @@ from exchange.federation import liveness
 from exchange.federation.models import InboundEnvelope
 from exchange.federation.replay import remember_nonce
 from exchange.node import Node
-from protocols.canonical import canonical_bytes, parse_strict
+from protocols.canonical import canonical_bytes, parse_canonical
 from protocols.errors import EnvelopeError, ProtocolError, Reason
 from protocols.timefmt import format_time
 from protocols.v1 import httpsig
@@ -56,6 +56,7 @@ ENVELOPE_TYP = "mla-exchange/envelope+v1"
 _REQUEST_STATUS = {
     Reason.MALFORMED_REQUEST: 400,
     Reason.MALFORMED_JSON: 400,
+    Reason.NON_CANONICAL_JSON: 400,
     Reason.DIGEST_MISMATCH: 400,
     Reason.HTTP_SIGNATURE_MISSING: 401,
     Reason.HTTP_SIGNATURE_INVALID: 401,
@@ -124,7 +125,9 @@ def receive_envelopes(node: Node, request: httpsig.HttpRequest, body: bytes) -> 
     now = node.clock.now()
     try:
         sender = authenticate(node, request, body, now)
-        payload = parse_strict(body)
+        # One byte form: the body must already be RFC 8785 canonical. A canonical batch implies
+        # canonical envelopes, so the bytes we hash are the bytes the sender hashed.
+        payload = parse_canonical(body)
         items, single = _split(payload, node.settings.max_batch)
     except ProtocolError as exc:
         log.info("refused a request: %s", exc.reason)
@@ -146,7 +149,7 @@ def receive_ping(node: Node, request: httpsig.HttpRequest, body: bytes) -> Answe
     now = node.clock.now()
     try:
         sender = authenticate(node, request, body, now)
-        payload = parse_strict(body)
+        payload = parse_canonical(body)
         if (
             not isinstance(payload, dict)
             or payload.get("typ") != PING_TYP

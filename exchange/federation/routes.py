@@ -16,7 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from exchange.directory import gossip
 from exchange.errors import ConfigurationError
 from exchange.federation import inbound
-from exchange.federation.transport import DIRECTORY_VERSION_HEADER
+from exchange.federation.transport import DIRECTORY_VERSION_HEADER, announced_version
 from exchange.node import Node, current_node
 from protocols.errors import ProtocolError, Reason
 from protocols.v1 import httpsig
@@ -62,8 +62,7 @@ def _respond(node: Node, answer: inbound.Answer) -> Response:
     if version is not None:
         response.headers[DIRECTORY_VERSION_HEADER] = str(version)
     if answer.peer is not None:
-        announced = request.headers.get(DIRECTORY_VERSION_HEADER, "")
-        gossip.consider(node, answer.peer, int(announced) if announced.isdigit() else None)
+        gossip.consider(node, answer.peer, announced_version(request.headers.get(DIRECTORY_VERSION_HEADER)))
     return response
 
 

@@ -88,7 +88,23 @@ def sweep(node: Node) -> SweepReport:
                 report.probed.append(peer_id)
                 later(session, PROBE_JOB, peer_id)
     report.nonces_forgotten = forget_expired_nonces(node.db, now)
+    _warn_if_directory_expired(node, now)
     return report
+
+
+_last_expiry_warning: dict[str, float] = {}
+
+
+def _warn_if_directory_expired(node: Node, now: datetime) -> None:
+    """An expired trusted directory stays in use (ADR 5), but an operator must hear about it."""
+    directory = node.directory.current_or_none()
+    if directory is None or not directory.is_expired(now):
+        return
+    if time.monotonic() - _last_expiry_warning.get(node.id, -3600.0) >= 600:
+        _last_expiry_warning[node.id] = time.monotonic()
+        log.error(
+            "the trusted directory v%s expired at %s: install a newer version", directory.version, directory.expires
+        )
 
 
 def _give_up(node: Node, session: Session, now: datetime) -> int:

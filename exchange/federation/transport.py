@@ -7,6 +7,7 @@ passed on: callers get a TransportError with our own wording, or the peer's sign
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +25,20 @@ from protocols.v1.directory import NodeEntry
 log = logging.getLogger(__name__)
 
 DIRECTORY_VERSION_HEADER = "Exchange-Directory-Version"
+_VERSION = re.compile(r"[0-9]{1,15}")
 JSON = "application/json"
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+
+
+def announced_version(value: str | None) -> int | None:
+    """The directory version a peer announces, or None for anything but a plain ASCII number.
+
+    The header is advisory (the directory itself is verified when fetched), so a malformed value
+    is ignored rather than allowed to fail the exchange it rides on.
+    """
+    if value is None or _VERSION.fullmatch(value) is None:
+        return None
+    return int(value)
 
 
 class TransportError(Exception):
@@ -96,8 +109,7 @@ class Transport:
             raise TransportError(f"{method} {url}: {type(exc).__name__}") from exc
         if len(content) > MAX_RESPONSE_BYTES:
             raise TransportError(f"{method} {url}: answer larger than {MAX_RESPONSE_BYTES} bytes")
-        version_text = response.headers.get(DIRECTORY_VERSION_HEADER, "")
-        directory_version = int(version_text) if version_text.isdigit() else None
+        directory_version = announced_version(response.headers.get(DIRECTORY_VERSION_HEADER))
         if raw:
             if response.status_code != 200:
                 raise TransportError(f"{method} {url}: HTTP {response.status_code}")

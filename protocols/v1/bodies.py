@@ -7,13 +7,26 @@ prosecutor must see the original beside any translation. Unknown fields are refu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
 # BCP 47 tags as used in the region: language, optional script, optional region (sr-Cyrl, sq-XK, cnr-Latn).
-LANGUAGE_TAG = validate.Regexp(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$", error="Not a BCP 47 language tag.")
+LANGUAGE_TAG = validate.Regexp(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?\Z", error="Not a BCP 47 language tag.")
 REFERENCE = validate.Length(min=1, max=128)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+class CalendarDate(fields.Date):
+    """A date written exactly `YYYY-MM-DD`: one spelling per date, as everywhere on the wire."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or _ISO_DATE.match(value) is None:
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 FREE_TEXT = validate.Length(min=1, max=20_000)
 
 
@@ -50,7 +63,7 @@ class StatusReply(_Body):
     state = fields.String(required=True, validate=validate.OneOf(STATES))
     message = fields.String(required=True, validate=FREE_TEXT)
     language = fields.String(required=True, validate=LANGUAGE_TAG)
-    expected_completion = fields.Date()
+    expected_completion = CalendarDate()
 
 
 class Consultation(_Body):

@@ -47,7 +47,7 @@ MAX_TTL = timedelta(days=90)
 CONFIDENTIALITY = ("standard", "confidential", "strictly_confidential")
 ONWARD_TRANSFER = ("prohibited", "with_prior_consent", "permitted")
 APPROVAL_ROLES = ("drafter", "approver")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def new_message_id() -> str:
@@ -317,6 +317,8 @@ def _read_header(reader: Reader) -> Header:
     )
     if header.expires <= header.created:
         raise reader.fail("expires", "must be after created")
+    if header.expires - header.created > MAX_TTL:
+        raise reader.fail("expires", "must be at most 90 days after created")
     return header
 
 

@@ -16,6 +16,7 @@ so nobody can burn a nonce they could not sign.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,8 @@ DEFAULT_VALIDITY = timedelta(seconds=60)
 MAX_VALIDITY = timedelta(minutes=5)
 # How far a peer's clock may run ahead of ours before its `created` looks like the future.
 CLOCK_SKEW = timedelta(seconds=30)
+# Nonces are random base64url tokens; bounding their shape keeps the replay store's keys small.
+NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class Ed25519(HTTPSignatureAlgorithm):
@@ -217,6 +220,8 @@ class _Verifier(HTTPMessageVerifier):
         for name in ("created", "expires", "nonce", "keyid", "alg"):
             if name not in params:
                 raise HttpSignatureError(Reason.HTTP_SIGNATURE_INVALID, f"signature parameter {name} is missing")
+        if not isinstance(params["nonce"], str) or NONCE.fullmatch(params["nonce"]) is None:
+            raise HttpSignatureError(Reason.HTTP_SIGNATURE_INVALID, "nonce must be 16 to 64 base64url characters")
         created, expires = params["created"], params["expires"]
         if not isinstance(created, int) or not isinstance(expires, int) or isinstance(created, bool):
             raise HttpSignatureError(Reason.HTTP_SIGNATURE_INVALID, "created and expires must be integers")

@@ -137,6 +137,8 @@ def parse_receipt(value: Any, *, nested: bool = False) -> Receipt:
         if nested:
             raise ReceiptError(Reason.RECEIPT_INVALID, "receipts nest at most one level")
         original = parse_receipt(value["original"], nested=True)
+        if original.status != Status.ACCEPTED:
+            raise ReceiptError(Reason.RECEIPT_INVALID, "a duplicate receipt carries the original acceptance")
     if (status == Status.DUPLICATE) != (original is not None):
         raise ReceiptError(Reason.RECEIPT_INVALID, "original must be given exactly for duplicates")
     sig = top.obj("signature")

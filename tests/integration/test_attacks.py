@@ -8,6 +8,7 @@ whose signing keys are revoked and expired.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -173,6 +174,16 @@ def wrong_media_type(t):
     return ("raw", body, ind.signature_headers(t["url"], body, t["ba"], content_type="text/plain")), {}
 
 
+def non_canonical(t):
+    body = json.dumps(envelope(t), indent=1, ensure_ascii=False).encode()
+    return ("raw", body, ind.signature_headers(t["url"], body, t["ba"])), {}
+
+
+def long_nonce(t):
+    body = rfc8785.dumps(envelope(t))
+    return ("raw", body, ind.signature_headers(t["url"], body, t["ba"], nonce="n" * 200)), {}
+
+
 def old_signature(t):
     body = rfc8785.dumps(envelope(t))
     headers = ind.signature_headers(t["url"], body, t["ba"], created=datetime.now(UTC) - timedelta(minutes=10))
@@ -251,6 +262,14 @@ ATTACKS = [
     ("request over the size limit", too_large, 413, "payload_too_large"),
     ("batch of 51 envelopes", oversized_batch, 413, "batch_too_large"),
     ("duplicate JSON keys", duplicate_keys, 400, "malformed_json"),
+    ("body not in canonical form", non_canonical, 400, "non_canonical_json"),
+    ("nonce of 200 characters", long_nonce, 401, "http_signature_invalid"),
+    (
+        "lifetime over 90 days",
+        lambda t: (envelope(t, ttl=timedelta(days=91)), {}),
+        422,
+        "malformed_envelope",
+    ),
     ("not application/json", wrong_media_type, 415, "unsupported_media_type"),
 ]
 

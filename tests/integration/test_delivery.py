@@ -132,3 +132,28 @@ def test_a_peer_coming_back_is_flushed_without_waiting_for_the_backoff(cluster):
     rs.wait_healthy()
     took = wait_for(lambda: set(outbox_states(ba).values()) == {OutboxState.DELIVERED}, timeout=12, interval=0.1)
     print(f"delivered {took:.2f}s after RS came back")
+
+
+def test_a_batch_refused_for_its_size_is_sent_one_by_one(cluster):
+    """RS takes requests of at most 6 KiB: a batch of five ~2 KiB envelopes is refused as a whole,
+    each envelope alone fits; an envelope that can never fit becomes `rejected`, not retried."""
+    federation = cluster(("BA", "RS"), settings=FAST, per_node={"RS": {"EXCHANGE_MAX_REQUEST_BYTES": "6144"}})
+    ba, rs = federation.nodes["BA"], federation.nodes["RS"]
+    ba.stop("worker")  # let the five queue up, so they leave as one batch
+    app, built, _send, _sent = _sender(ba)
+    ids = []
+    with app.app_context():
+        for number in range(5):
+            with built.transaction() as session:
+                body = {"our_reference": f"KT-{number}", "question": "Q" * 700, "language": "en"}
+                ids.append(send_message(built, session, recipient="RS", message_type="status.query", body=body).id)
+        with built.transaction() as session:
+            huge = {"our_reference": "KT-huge", "question": "Q" * 8000, "language": "en"}
+            ids.append(send_message(built, session, recipient="RS", message_type="status.query", body=huge).id)
+    ba.start_worker()
+    wait_for(lambda: OutboxState.PENDING not in outbox_states(ba).values(), timeout=60)
+    states = outbox_states(ba)
+    assert [states[i] for i in ids[:5]] == [OutboxState.DELIVERED] * 5
+    assert states[ids[5]] == OutboxState.REJECTED
+    assert outbox_service.get_envelope(built, ids[5]).reject_reason == "payload_too_large"
+    assert sorted(inbox_ids(rs)) == sorted(ids[:5])

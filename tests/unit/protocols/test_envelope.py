@@ -243,3 +243,40 @@ def test_oversized_envelopes_are_refused_before_parsing(fed, directory):
     with pytest.raises(EnvelopeError) as caught:
         e.parse_envelope_bytes(b" " * 100, max_bytes=10)
     assert caught.value.reason == Reason.ENVELOPE_TOO_LARGE
+
+
+def test_a_lifetime_over_90_days_is_refused_by_the_receiver(fed, directory):
+    envelope = build(fed, directory)
+    document = envelope.to_json()
+    document["header"]["expires"] = "2030-01-01T00:00:00Z"
+    with pytest.raises(ProtocolError) as caught:
+        e.parse_envelope_bytes(canonical_bytes(document))
+    assert caught.value.reason == Reason.MALFORMED_ENVELOPE
+    assert "90 days" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**BODY, "language": "sr-Cyrl\n"},
+        {**BODY, "language": "serbian"},
+    ],
+    ids=["trailing newline", "not a tag"],
+)
+def test_language_tags_are_matched_whole(fed, directory, body):
+    with pytest.raises(ProtocolError) as caught:
+        build(fed, directory, body=body)
+    assert caught.value.reason == Reason.BODY_INVALID
+
+
+@pytest.mark.parametrize("when", ["20270115", "2027-W03-5", "2027-1-15", "２０２７-01-15"])
+def test_dates_have_one_spelling(fed, directory, when):
+    reply = {
+        "our_reference": "R-1",
+        "state": "received",
+        "message": "ok",
+        "language": "en",
+        "expected_completion": when,
+    }
+    with pytest.raises(ProtocolError):
+        build(fed, directory, message_type="status.reply", body=reply)

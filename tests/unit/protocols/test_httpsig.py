@@ -225,3 +225,15 @@ def test_a_request_for_another_host_is_refused(key):
 def test_signing_validity_is_bounded(key):
     with pytest.raises(ValueError, match="5 minutes"):
         signed(key, validity=timedelta(minutes=10))
+
+
+@pytest.mark.parametrize("nonce", ["short", "n" * 65, "has spaces in it!!!", "dots.are.not.base64url"])
+def test_nonces_have_a_bounded_shape(key, nonce):
+    request = HttpRequest("POST", URL, Headers([("Content-Type", "application/json")]))
+    httpsig.sign_message(
+        request, key, covered=httpsig.COVERED, created=NOW, expires=NOW + timedelta(seconds=60), nonce=nonce,
+        tag=httpsig.TAG, body=BODY,
+    )  # fmt: skip
+    with pytest.raises(HttpSignatureError) as caught:
+        verify(key, request)
+    assert caught.value.reason == Reason.HTTP_SIGNATURE_INVALID

@@ -124,3 +124,12 @@ def test_malformed_receipts(fed, envelope, edit):
     edit(document)
     with pytest.raises(ProtocolError):
         r.parse_receipt_bytes(canonical_bytes(document))
+
+
+def test_a_duplicate_must_carry_an_acceptance(fed, envelope):
+    rejection = issue(fed, envelope, status=r.Status.REJECTED, reason=Reason.BODY_INVALID)
+    document = issue(fed, envelope).to_json()
+    document.update(status="duplicate", original=rejection.to_json())
+    with pytest.raises(ProtocolError) as caught:
+        r.parse_receipt_bytes(canonical_bytes(document))
+    assert caught.value.reason == Reason.RECEIPT_INVALID
