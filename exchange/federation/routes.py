@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, json, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from exchange.directory import gossip
-from exchange.errors import ConfigurationError
+from exchange.errors import ConfigurationError, error_body
 from exchange.federation import inbound
 from exchange.federation.transport import DIRECTORY_VERSION_HEADER, announced_version
 from exchange.node import Node, current_node
@@ -98,7 +98,10 @@ def post_ping() -> Response:
 def get_directory() -> Response:
     """The directory we trust, exactly as signed, for peers to adopt if it is newer than theirs."""
     node = current_node()
-    directory = node.directory.current(fresh=True)
+    directory = node.directory.current_or_none(fresh=True)
+    if directory is None:
+        body = json.dumps(error_body("temporarily_unavailable", "this node has no directory installed yet"))
+        return Response(body, status=503, mimetype="application/json")
     response = Response(directory.raw, mimetype="application/json")
     response.headers[DIRECTORY_VERSION_HEADER] = str(directory.version)
     return response

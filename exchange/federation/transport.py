@@ -17,7 +17,7 @@ import requests
 
 from exchange.clock import Clock
 from exchange.identity import NodeIdentity
-from protocols.canonical import canonical_bytes, parse_strict
+from protocols.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_strict
 from protocols.errors import ProtocolError
 from protocols.v1 import httpsig
 from protocols.v1.directory import NodeEntry
@@ -25,7 +25,7 @@ from protocols.v1.directory import NodeEntry
 log = logging.getLogger(__name__)
 
 DIRECTORY_VERSION_HEADER = "Exchange-Directory-Version"
-_VERSION = re.compile(r"[0-9]{1,15}")
+_VERSION = re.compile(r"[0-9]{1,16}")
 JSON = "application/json"
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
@@ -38,7 +38,8 @@ def announced_version(value: str | None) -> int | None:
     """
     if value is None or _VERSION.fullmatch(value) is None:
         return None
-    return int(value)
+    version = int(value)
+    return version if version <= MAX_SAFE_INTEGER else None
 
 
 class TransportError(Exception):

@@ -229,7 +229,9 @@ def parse_directory(data: bytes) -> Directory:
     except DirectoryError:
         raise
     except ProtocolError as exc:
-        raise DirectoryError(exc.reason, exc.message) from exc
+        # Whatever part of the document failed (a field, text with no canonical form), the
+        # directory as a whole is malformed.
+        raise DirectoryError(Reason.DIRECTORY_MALFORMED, exc.message) from exc
 
 
 def _read_directory(document: Any) -> Directory:
