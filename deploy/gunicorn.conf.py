@@ -10,14 +10,16 @@ docs/operations.md); the node signs and checks every federation request itself r
 
 import os
 
-from exchange.config import Settings
+from exchange.config import ENV_FILE, Settings, read_env_file
 
 _settings = Settings.from_env()
+# Process variables win over the node's exchange.env, as for every other setting.
+_env = {**read_env_file(_settings.home / ENV_FILE), **os.environ}
 
 bind = _settings.bind
 # The embedded mode keeps SQLite and the in-process dispatcher in one process.
-workers = 1 if _settings.embedded else int(os.environ.get("EXCHANGE_WEB_WORKERS", "2"))
-threads = int(os.environ.get("EXCHANGE_WEB_THREADS", "8"))
+workers = 1 if _settings.embedded else int(_env.get("EXCHANGE_WEB_WORKERS", "2"))
+threads = int(_env.get("EXCHANGE_WEB_THREADS", "8"))
 worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20

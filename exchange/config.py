@@ -44,8 +44,8 @@ class Settings:
 
     node_id: str
     home: Path
-    database_url: str
-    redis_url: str | None = None
+    database_url: str = field(repr=False)  # may hold a password
+    redis_url: str | None = field(default=None, repr=False)
     public_url: str | None = None
     bind: str = "127.0.0.1:8000"
     key_passphrase: str | None = field(default=None, repr=False)
@@ -65,6 +65,8 @@ class Settings:
     lease: timedelta = timedelta(seconds=60)
     requeue_after: timedelta = timedelta(seconds=30)
     http_timeout: float = 15.0
+    connect_timeout: float = 3.0
+    ca_bundle: str | None = None
     dispatcher_threads: int = 4
     log_level: str = "INFO"
 
@@ -77,16 +79,13 @@ class Settings:
     def keys_dir(self) -> Path:
         return self.home / "keys"
 
-    @property
-    def directory_file(self) -> Path:
-        return self.home / "directory.json"
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from the environment, then `<EXCHANGE_HOME>/exchange.env`, then defaults."""
         env = dict(os.environ if environ is None else environ)
         home = Path(env.get("EXCHANGE_HOME") or overrides.get("home") or ".").expanduser().resolve()
         merged = {**read_env_file(home / ENV_FILE), **env}
+        _warn_about_unknown(merged)
         values: dict[str, Any] = {"home": home}
         for spec in fields(cls):
             if spec.name == "home":
@@ -113,6 +112,28 @@ class Settings:
                 "put the node behind TLS before it carries real cases",
                 stacklevel=2,
             )
+
+
+# Variables read elsewhere (the CLI, gunicorn's configuration, the tests), not by Settings.
+OTHER_VARIABLES = frozenset(
+    {
+        "EXCHANGE_HOME",
+        "EXCHANGE_KEY_PASSPHRASE_FILE",
+        "EXCHANGE_WEB_WORKERS",
+        "EXCHANGE_WEB_THREADS",
+        "EXCHANGE_VECTORS_DIR",
+        "EXCHANGE_TEST_DATABASE_URL",
+        "EXCHANGE_TEST_REDIS_URL",
+    }
+)
+
+
+def _warn_about_unknown(variables: Mapping[str, str]) -> None:
+    """A misspelled setting silently keeping its default is how outages start: say so."""
+    known = {"EXCHANGE_" + spec.name.upper() for spec in fields(Settings)} | OTHER_VARIABLES
+    unknown = sorted(name for name in variables if name.startswith("EXCHANGE_") and name not in known)
+    if unknown:
+        warnings.warn(f"unknown settings ignored: {', '.join(unknown)}", stacklevel=3)
 
 
 def _is_loopback(url: str) -> bool:

@@ -8,7 +8,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+import migrations
+
+# The migrations ship as a package, so an installed node (not only a checkout) can upgrade.
+MIGRATIONS = Path(migrations.__file__).resolve().parent
 
 
 def alembic_config(url: str) -> Config:

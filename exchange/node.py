@@ -7,9 +7,11 @@ process, the rq worker, the CLI and the tests all run the same code with the sam
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,14 +36,35 @@ class Node:
     settings: Settings
     db: Database
     clock: Clock
-    identity: NodeIdentity
     directory: DirectoryStore
-    transport: Transport
     queue: jobs.JobQueue = field(repr=False)
+    load_identity: Callable[[], NodeIdentity] = field(repr=False, default=lambda: _no_identity())
+    _identity: NodeIdentity | None = field(default=None, init=False, repr=False)
+    _identity_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def id(self) -> str:
         return self.settings.node_id
+
+    @property
+    def identity(self) -> NodeIdentity:
+        """The private keys, decrypted on first use: commands that only read never need them."""
+        with self._identity_lock:
+            if self._identity is None:
+                self._identity = self.load_identity()
+            return self._identity
+
+    @cached_property
+    def transport(self) -> Transport:
+        settings = self.settings
+        return Transport(
+            lambda: self.identity,
+            self.clock,
+            timeout=settings.http_timeout,
+            connect_timeout=settings.connect_timeout,
+            ca_bundle=settings.ca_bundle,
+            directory_version=self.directory.version,
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -76,15 +99,17 @@ def build_node(
     """Assemble a node; the queue is rq when Redis is configured unless a factory says otherwise."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    identity = load_identity(settings)
     directory = DirectoryStore(db, clock)
-    transport = Transport(identity, clock, timeout=settings.http_timeout, directory_version=directory.version)
-    node = Node(settings, db, clock, identity, directory, transport, queue=_NoQueue())
+    node = Node(settings, db, clock, directory, queue=_NoQueue(), load_identity=lambda: load_identity(settings))
     if queue_factory is not None:
         node.queue = queue_factory(node)
     elif settings.redis_url:
         node.queue = jobs.RqQueue(settings.redis_url, settings.queue_name)
     return node
+
+
+def _no_identity() -> NodeIdentity:
+    raise RuntimeError("this node was built without keys")
 
 
 class _NoQueue:

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crypto import EncryptionKey, SigningKey
 from crypto.keyfile import DEFAULT_COST, KdfCost, encrypt_private_key
@@ -28,6 +29,15 @@ ENCRYPTION_FILE = "encryption.key"
 NODE_ENTRY_FILE = "node-entry.json"
 # Keys become valid slightly in the past so a peer whose clock runs a little behind accepts them.
 BACKDATE = timedelta(minutes=5)
+
+
+def default_bind(endpoint: str) -> str:
+    """Where gunicorn listens: the endpoint itself on loopback (tests, the demo), otherwise the
+    loopback port a TLS-terminating proxy forwards to, never a public name."""
+    parts = urlsplit(endpoint)
+    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return f"{parts.hostname}:{parts.port or 80}"
+    return "127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -63,12 +73,13 @@ def init_node_home(
         path = keys / filename
         path.write_bytes(encrypt_private_key(key, passphrase, cost))
         path.chmod(0o600)
-    host_port = endpoint.split("://", 1)[1].split("/", 1)[0]
-    values = {"EXCHANGE_NODE_ID": node_id, "EXCHANGE_PUBLIC_URL": endpoint, "EXCHANGE_BIND": host_port}
+    values = {"EXCHANGE_NODE_ID": node_id, "EXCHANGE_PUBLIC_URL": endpoint, "EXCHANGE_BIND": default_bind(endpoint)}
     values.update(settings or {})
     lines = [f"{name_}={value}" for name_, value in values.items()]
     header = "# Written by `exchange init`; see deploy/exchange.env.example\n"
-    (home / ENV_FILE).write_text(header + "\n".join(lines) + "\n")
+    env_file = home / ENV_FILE
+    env_file.write_text(header + "\n".join(lines) + "\n")
+    env_file.chmod(0o600)  # it may hold a database password
     valid_from = truncate(now) - BACKDATE
     entry = NodeEntry(
         id=node_id,

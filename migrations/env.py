@@ -7,6 +7,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
+from exchange.db import UTCDateTime
 from exchange.models import Base
 
 config = context.config
@@ -37,9 +38,22 @@ def run_online() -> None:
     engine.dispose()
 
 
+def _render_item(kind, item, autogen_context):  # type: ignore[no-untyped-def]
+    """Write our UTCDateTime as the plain column type, so migrations never import our code."""
+    if kind == "type" and isinstance(item, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     # render_as_batch lets the same migrations alter tables on SQLite (copy-and-move).
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=_render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

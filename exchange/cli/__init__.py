@@ -43,4 +43,12 @@ def demo(out: Path, keep: bool, base_port: int) -> None:
 
 
 def main() -> None:
-    cli(prog_name="exchange")
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        cli(prog_name="exchange")
+    except OperationalError as exc:
+        # The database is missing or unreachable: say so in one line (the URL may hold a password).
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "unreachable"
+        click.echo(f"Error: cannot use the node's database: {reason}", err=True)
+        sys.exit(1)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crypto import SigningKey
+from crypto import KeyFileError, SigningKey
 from crypto.keyfile import decrypt_private_key, encrypt_private_key
 from exchange.cli.common import node, passphrase, when
 from exchange.clock import SystemClock
@@ -85,7 +85,10 @@ def create(
 @click.option("--key", "key_file", required=True, type=click.Path(exists=True, path_type=Path))
 def sign(file: Path, key_file: Path) -> None:
     """Add the signature of one governance key to FILE (in place)."""
-    key = decrypt_private_key(key_file.read_bytes(), passphrase())
+    try:
+        key = decrypt_private_key(key_file.read_bytes(), passphrase())
+    except KeyFileError as exc:
+        raise click.ClickException(f"cannot read {key_file}: {exc}") from exc
     if not isinstance(key, SigningKey):
         raise click.ClickException("a governance key is an ed25519 key")
     document = parse_strict(file.read_bytes())

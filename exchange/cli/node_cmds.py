@@ -109,7 +109,9 @@ def worker(burst: bool, no_sweeper: bool) -> None:
         # SimpleWorker runs jobs in this process: jobs are short, idempotent and recorded in the
         # database, and forking a horse per job would cost more than the job (see docs/adr).
         rq_worker = SimpleWorker([queue.queue], connection=queue.connection)
-        rq_worker.work(burst=burst, logging_level=current.log_level.upper(), with_scheduler=False)
+        # rq logs several lines per job at INFO; our own job logs say what matters.
+        rq_level = "DEBUG" if current.log_level.upper() == "DEBUG" else "WARNING"
+        rq_worker.work(burst=burst, logging_level=rq_level, with_scheduler=False)
 
 
 @click.group()

@@ -34,7 +34,7 @@ def open_message(node: Node, sender: str, message_id: str) -> OpenedMessage:
         )
     if row is None:
         raise NotFound(f"no message {message_id} from {sender}")
-    envelope = parse_envelope_bytes(row.envelope)
+    envelope = parse_envelope_bytes(row.envelope, max_bytes=max(len(row.envelope), node.settings.max_envelope_bytes))
     content = open_envelope(envelope, node.identity.encryption_keys)
     verify_content(content, envelope.header, node.directory.current())
     return OpenedMessage(row, content)

@@ -37,6 +37,8 @@ class OutboundEnvelope(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the sweeper stops trying; a person's retry moves it (NULL on rows from before 0002).
+    give_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     envelope: Mapped[bytes] = mapped_column(LargeBinary)
     envelope_sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
     state: Mapped[str] = mapped_column(String(16), default=OutboxState.PENDING)

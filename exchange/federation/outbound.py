@@ -62,6 +62,7 @@ def send_message(
         created_at=header.created,
         expires_at=header.expires,
         queued_at=now,
+        give_up_at=now + node.settings.give_up_after,
         envelope=envelope.raw,
         envelope_sha256=envelope.sha256,
         state=OutboxState.PENDING,

@@ -82,6 +82,7 @@ def retry(node: Node, envelope_id: str) -> OutboundEnvelope:
         if row.expires_at <= now:
             raise Conflict("the envelope has expired; the message must be sent again as a new message")
         row.state = OutboxState.PENDING
+        row.give_up_at = now + node.settings.give_up_after
         row.next_attempt_at = now
         row.lease_until = None
         row.enqueued_at = now

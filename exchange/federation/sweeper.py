@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from exchange.federation.delivery import DELIVER_PEER_JOB, PROBE_JOB
@@ -112,7 +112,14 @@ def _give_up(node: Node, session: Session, now: datetime) -> int:
         select(OutboundEnvelope)
         .where(
             OutboundEnvelope.state == OutboxState.PENDING,
-            or_(OutboundEnvelope.expires_at <= now, OutboundEnvelope.queued_at <= now - node.settings.give_up_after),
+            or_(
+                OutboundEnvelope.expires_at <= now,
+                OutboundEnvelope.give_up_at <= now,
+                and_(
+                    OutboundEnvelope.give_up_at.is_(None),
+                    OutboundEnvelope.queued_at <= now - node.settings.give_up_after,
+                ),
+            ),
             or_(OutboundEnvelope.lease_until.is_(None), OutboundEnvelope.lease_until < now),
         )
         .with_for_update(skip_locked=True)

@@ -56,15 +56,19 @@ class PeerResponse:
 class Transport:
     def __init__(
         self,
-        identity: NodeIdentity,
+        identity: Callable[[], NodeIdentity],
         clock: Clock,
         *,
         timeout: float,
         directory_version: Callable[[], int | None],
+        connect_timeout: float = 3.0,
+        ca_bundle: str | None = None,
     ) -> None:
         self._identity = identity
         self._clock = clock
-        self._timeout = timeout
+        # A short connect timeout keeps a dead peer from holding a worker for the whole read timeout.
+        self._timeout = (connect_timeout, timeout)
+        self._ca_bundle = ca_bundle
         self._directory_version = directory_version
         self._local = threading.local()
 
@@ -73,6 +77,8 @@ class Transport:
         if session is None:
             session = requests.Session()
             session.trust_env = False  # node-to-node traffic never goes through ambient proxies
+            if self._ca_bundle:
+                session.verify = self._ca_bundle  # a federation may run its own certificate authority
             self._local.session = session
         return session
 
@@ -84,7 +90,7 @@ class Transport:
         """POST `body` (canonical JSON bytes) to `peer` with our HTTP signature."""
         url = peer.endpoint + path
         message = httpsig.HttpRequest("POST", url, httpsig.Headers([("Content-Type", JSON)]))
-        httpsig.sign_request(message, self._identity.signing_key, body=body, now=self._clock.now())
+        httpsig.sign_request(message, self._identity().signing_key, body=body, now=self._clock.now())
         headers = dict(message.headers.items())
         version = self._directory_version()
         if version is not None:

@@ -207,6 +207,16 @@ class Directory:
         newest = max(usable, key=lambda key: key.valid_from)
         return EncryptionPublicKey(newest.public)
 
+    def check_encryption_key(self, node_id: str, kid: str, at: datetime) -> None:
+        """Raise unless `kid` is an encryption key of `node_id` that was usable at time `at`."""
+        for key in self.node(node_id).encryption_keys():
+            if key.kid == kid:
+                problem = key.problem_at(at)
+                if problem is not None:
+                    raise EnvelopeError(problem, f"the encryption key sealed to is not usable at {format_time(at)}")
+                return
+        raise EnvelopeError(Reason.UNKNOWN_RECIPIENT_KEY, "sealed to a key this node does not list")
+
     def is_expired(self, now: datetime) -> bool:
         return now >= self.expires
 

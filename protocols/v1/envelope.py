@@ -340,9 +340,12 @@ def verify_envelope(envelope: Envelope, directory: Directory, *, our_node: str, 
         key.verify(envelope.signed_bytes, envelope.signature)
     except SignatureError as exc:
         raise EnvelopeError(Reason.ENVELOPE_SIGNATURE_INVALID, "envelope signature does not verify") from exc
-    # Step 6: addressed to us.
+    # Step 6: addressed to us, sealed to one of our keys that was usable when it was made. A
+    # sender with a stale directory must not keep sealing to a key we revoked (it may be known
+    # to an attacker); a key retired by rotation still opens what was sealed before it retired.
     if header.recipient != our_node:
         raise EnvelopeError(Reason.WRONG_RECIPIENT, "envelope is addressed to another node")
+    directory.check_encryption_key(our_node, header.recipient_key, header.created)
     # Step 7: fresh.
     if now >= header.expires:
         raise EnvelopeError(Reason.ENVELOPE_EXPIRED, f"envelope expired {format_time(header.expires)}")

@@ -77,3 +77,51 @@ def test_plain_http_on_a_public_address_warns(tmp_path):
         Settings.from_env(
             {"EXCHANGE_HOME": str(tmp_path), "EXCHANGE_NODE_ID": "BA", "EXCHANGE_PUBLIC_URL": "http://mla.example.ba"}
         )
+
+
+def test_misspelled_settings_are_named(tmp_path):
+    with pytest.warns(UserWarning, match="EXCHANGE_GIVE_UP_AFTR"):
+        Settings.from_env({"EXCHANGE_HOME": str(tmp_path), "EXCHANGE_NODE_ID": "BA", "EXCHANGE_GIVE_UP_AFTR": "5"})
+
+
+def test_urls_that_may_hold_passwords_stay_out_of_repr(tmp_path):
+    settings = Settings.from_env(
+        {
+            "EXCHANGE_HOME": str(tmp_path),
+            "EXCHANGE_NODE_ID": "BA",
+            "EXCHANGE_DATABASE_URL": "postgresql+psycopg://exchange:s3cret@db/exchange",
+        }
+    )
+    assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "bind"),
+    [
+        ("http://127.0.0.1:8701", "127.0.0.1:8701"),
+        ("https://mla.pravosudje.ba", "127.0.0.1:8000"),
+        ("https://mla.pravosudje.ba:8443", "127.0.0.1:8000"),
+    ],
+)
+def test_init_binds_to_loopback_behind_a_public_endpoint(endpoint, bind):
+    from exchange.setup import default_bind
+
+    assert default_bind(endpoint) == bind
+
+
+def test_commands_that_only_read_need_no_passphrase(tmp_path):
+    """Monitoring (outbox status, directory show) must not need the key passphrase."""
+    from crypto.keyfile import MINIMUM_COST
+    from exchange.errors import ConfigurationError
+    from exchange.node import build_node
+    from exchange.setup import init_node_home
+    from tests.factories import T0
+
+    init_node_home(tmp_path, node_id="BA", endpoint="http://127.0.0.1:9", passphrase="pw", now=T0, cost=MINIMUM_COST)
+    node = build_node(Settings.from_env({"EXCHANGE_HOME": str(tmp_path)}))
+    from exchange import migrate
+
+    migrate.upgrade(node.db.engine)
+    assert node.directory.current_or_none() is None
+    with pytest.raises(ConfigurationError, match="PASSPHRASE"):
+        _ = node.identity

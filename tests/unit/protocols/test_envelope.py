@@ -280,3 +280,34 @@ def test_dates_have_one_spelling(fed, directory, when):
     }
     with pytest.raises(ProtocolError):
         build(fed, directory, message_type="status.reply", body=reply)
+
+
+def test_envelopes_sealed_to_our_revoked_or_retired_key(fed):
+    """RS revoked its encryption key an hour ago; a sender with a stale directory still uses it."""
+    from protocols.v1 import directory as d
+
+    rs = fed.nodes["RS"]
+    old = rs.encryption.public.raw
+
+    def directory_with(revoked_at=None, valid_until=None):
+        nodes = [node.entry() for node in fed.nodes.values() if node.id != "RS"]
+        entry = rs.entry()
+        keys = (
+            entry.keys[0],
+            d.KeyEntry(entry.keys[1].kid, "x25519", old, entry.keys[1].valid_from, valid_until, revoked_at),
+        )
+        nodes.append(d.NodeEntry(**{**entry.__dict__, "keys": keys}))
+        return fed.directory(nodes=nodes)
+
+    stale = fed.directory()
+    sealed_now = build(fed, stale, created=T0)
+    for current, reason in (
+        (directory_with(revoked_at=T0 - timedelta(hours=1)), Reason.KEY_REVOKED),
+        (directory_with(valid_until=T0 - timedelta(hours=1)), Reason.KEY_EXPIRED),
+    ):
+        with pytest.raises(EnvelopeError) as caught:
+            e.verify_envelope(sealed_now, current, our_node="RS", now=T0 + timedelta(seconds=5))
+        assert caught.value.reason == reason
+    # Sealed before the key retired: still accepted (that is what rotation relies on).
+    sealed_before = build(fed, stale, created=T0 - timedelta(hours=2))
+    e.verify_envelope(sealed_before, directory_with(valid_until=T0 - timedelta(hours=1)), our_node="RS", now=T0)
