@@ -22,7 +22,8 @@ def parse_time(text: str) -> datetime:
     """Parse the wire form; anything else (offsets, fractions, lowercase) raises ValueError."""
     if not isinstance(text, str) or _PATTERN.fullmatch(text) is None:
         raise ValueError("timestamp must look like 2026-01-31T12:00:00Z")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    # The pattern fixed the shape; fromisoformat checks the calendar (no Feb 30, no 24:00).
+    return datetime.fromisoformat(text)
 
 
 def truncate(moment: datetime) -> datetime:

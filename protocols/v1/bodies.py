@@ -8,6 +8,7 @@ prosecutor must see the original beside any translation. Unknown fields are refu
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -76,9 +77,16 @@ class Consultation(_Body):
     language = fields.String(required=True, validate=LANGUAGE_TAG)
 
 
+@cache
+def _instance(schema: type[Schema]) -> Schema:
+    # Schemas hold no per-call state when validating; one instance per class saves building the
+    # field machinery again for every message.
+    return schema()
+
+
 def body_errors(schema: type[Schema], body: Any) -> dict[str, Any]:
     """Field-level errors for `body` under `schema`; empty when the body is valid."""
     if not isinstance(body, dict):
         return {"_schema": ["Body must be an object."]}
-    errors: dict[str, Any] = schema().validate(body)
+    errors: dict[str, Any] = _instance(schema).validate(body)
     return errors

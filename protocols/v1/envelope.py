@@ -138,6 +138,7 @@ class Envelope:
     signature: bytes
     raw: bytes = field(repr=False)
     signed_bytes: bytes = field(repr=False)
+    header_bytes: bytes = field(repr=False)  # canonical header: the AEAD's associated data
 
     @property
     def sha256(self) -> bytes:
@@ -233,13 +234,37 @@ def build_envelope(
         sender_key=signing_key.kid,
         recipient_key=recipient_key.kid,
     )
-    header_json = header.to_json()
-    sealed = seal(plaintext, recipient_key, canonical_bytes(header_json))
-    unsigned = {"typ": TYP, "header": header_json, "sealed": _sealed_json(sealed)}
-    signed_bytes = canonical_bytes(unsigned)
+    header_bytes = canonical_bytes(header.to_json())
+    sealed = seal(plaintext, recipient_key, header_bytes)
+    sealed_bytes = canonical_bytes(_sealed_json(sealed))
+    signed_bytes = _unsigned_bytes(header_bytes, sealed_bytes)
     signature = signing_key.sign(signed_bytes)
-    raw = canonical_bytes({**unsigned, "signature": {"alg": ED25519, "sig": b64url_encode(signature)}})
-    return Envelope(header=header, sealed=sealed, signature=signature, raw=raw, signed_bytes=signed_bytes)
+    raw = _envelope_bytes(header_bytes, sealed_bytes, signature)
+    return Envelope(header, sealed, signature, raw=raw, signed_bytes=signed_bytes, header_bytes=header_bytes)
+
+
+# The envelope's member names are fixed ASCII, so its canonical form is the canonical forms of its
+# parts joined in sorted member order ("header" < "sealed" < "signature" < "typ"); assembling it
+# avoids encoding the same header and ciphertext two or three times.
+_TYP_MEMBER = b'"typ":"' + TYP.encode("ascii") + b'"}'
+
+
+def _unsigned_bytes(header_bytes: bytes, sealed_bytes: bytes) -> bytes:
+    return b'{"header":' + header_bytes + b',"sealed":' + sealed_bytes + b"," + _TYP_MEMBER
+
+
+def _envelope_bytes(header_bytes: bytes, sealed_bytes: bytes, signature: bytes) -> bytes:
+    signature_bytes = b'{"alg":"ed25519","sig":"' + b64url_encode(signature).encode("ascii") + b'"}'
+    return (
+        b'{"header":'
+        + header_bytes
+        + b',"sealed":'
+        + sealed_bytes
+        + b',"signature":'
+        + signature_bytes
+        + b","
+        + _TYP_MEMBER
+    )
 
 
 def _signature(key: SigningKey, signed_bytes: bytes) -> dict[str, str]:
@@ -287,11 +312,13 @@ def parse_envelope(value: Any, *, max_bytes: int = MAX_ENVELOPE_BYTES) -> Envelo
     sig.only("alg", "sig")
     sig.const("alg", ED25519)
     signature = sig.binary("sig", size=64)
-    unsigned = {k: v for k, v in value.items() if k != "signature"}
-    raw = canonical_bytes(value)
+    header_bytes = canonical_bytes(value["header"])
+    sealed_bytes = canonical_bytes(value["sealed"])
+    raw = _envelope_bytes(header_bytes, sealed_bytes, signature)
     if len(raw) > max_bytes:
         raise EnvelopeError(Reason.ENVELOPE_TOO_LARGE, f"envelope is larger than {max_bytes} bytes")
-    return Envelope(header=header, sealed=sealed, signature=signature, raw=raw, signed_bytes=canonical_bytes(unsigned))
+    signed_bytes = _unsigned_bytes(header_bytes, sealed_bytes)
+    return Envelope(header, sealed, signature, raw=raw, signed_bytes=signed_bytes, header_bytes=header_bytes)
 
 
 def _read_header(reader: Reader) -> Header:
@@ -361,7 +388,7 @@ def open_envelope(envelope: Envelope, keys: Mapping[str, EncryptionKey]) -> Cont
     if key is None:
         raise EnvelopeError(Reason.UNKNOWN_RECIPIENT_KEY, "we hold no private key for recipient_key")
     try:
-        plaintext = open_sealed(envelope.sealed, key, canonical_bytes(envelope.header.to_json()))
+        plaintext = open_sealed(envelope.sealed, key, envelope.header_bytes)
     except DecryptionError as exc:
         raise EnvelopeError(Reason.DECRYPTION_FAILED, "content cannot be decrypted") from exc
     try:

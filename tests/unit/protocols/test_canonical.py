@@ -74,3 +74,48 @@ def test_python_values_without_json_form_are_refused():
         canonical_bytes({"a": 2**60})
     with pytest.raises(CanonicalJsonError):
         canonical_bytes({"a": float("nan")})
+
+
+def _random_text(rng):
+    alphabet = (
+        [chr(c) for c in range(0x20)]
+        + list('"\\\\/ azAZ09\x7f')
+        + ["\u2028", "\u2029", "Ђ", "љ", "Ç", "ë", "€", "😂", "\ufeff", "\ud7ff", "\ue000", "\uffff", "\U0010ffff"]
+    )
+    return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+
+
+def _random_value(rng, depth=0):
+    roll = rng.random()
+    if depth > 4 or roll < 0.35:
+        return rng.choice(
+            [
+                None,
+                True,
+                False,
+                rng.randrange(-(2**53) + 1, 2**53),
+                rng.choice([0, -1, 1, 2**53 - 1, -(2**53 - 1)]),
+                _random_text(rng),
+            ]
+        )
+    if roll < 0.6:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randrange(0, 5))]
+    keys = [
+        _random_text(rng) if rng.random() < 0.2 else "".join(rng.choice("abcAB_1-") for _ in range(rng.randrange(0, 6)))
+    ]
+    keys += [
+        "".join(rng.choice("abcdefXYZ_09") for _ in range(rng.randrange(0, 6))) for _ in range(rng.randrange(0, 5))
+    ]
+    return {key: _random_value(rng, depth + 1) for key in keys}
+
+
+def test_fast_path_writes_exactly_what_rfc8785_writes():
+    """Both encoders on 20 000 random values: strings full of escapes, edge integers, nesting."""
+    import random
+
+    import rfc8785
+
+    rng = random.Random(8785)
+    for _ in range(20_000):
+        value = _random_value(rng)
+        assert canonical_bytes(value) == rfc8785.dumps(value), value
