@@ -60,7 +60,7 @@ class Settings:
     give_up_after: timedelta = timedelta(days=3)
     envelope_ttl: timedelta = timedelta(days=14)
     sweep_interval: float = 1.0
-    probe_interval: float = 5.0
+    probe_interval: float = 2.0
     heartbeat_interval: float = 60.0
     lease: timedelta = timedelta(seconds=60)
     requeue_after: timedelta = timedelta(seconds=30)

@@ -73,8 +73,11 @@ class Node:
             with session.begin():
                 yield session
             pending = jobs.take_pending(session)
-        for job, args in pending:
-            self.queue.enqueue(job, *args)
+        for job, args, once in pending:
+            if once is None:
+                self.queue.enqueue(job, *args)
+            else:
+                self.queue.enqueue_once(once, job, *args)
 
     def own_url(self) -> str:
         """Our endpoint as peers address it: the public URL, else our directory entry."""
@@ -117,6 +120,12 @@ class _NoQueue:
 
     def enqueue(self, job: str, *args: Any) -> None:
         raise RuntimeError(f"no job queue attached to this node (job {job})")
+
+    def enqueue_once(self, key: str, job: str, *args: Any) -> None:
+        self.enqueue(job, *args)
+
+    def release(self, key: str) -> None:
+        """Nothing is ever queued here."""
 
 
 def current_node() -> Node:

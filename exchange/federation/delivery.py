@@ -20,8 +20,8 @@ from exchange.directory import gossip
 from exchange.federation import liveness
 from exchange.federation.inbound import BATCH_TYP, PING_TYP, PONG_TYP, RECEIPTS_TYP
 from exchange.federation.models import OutboundEnvelope, OutboxState, Peer
+from exchange.federation.scheduling import delivery_key, schedule_delivery
 from exchange.federation.transport import PeerResponse, TransportError
-from exchange.jobs import later
 from exchange.node import Node, current_node
 from protocols.errors import RETRYABLE_REASONS, ProtocolError, ReceiptError
 from protocols.registry import Feature, best_common
@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 
 ENVELOPES_PATH = "/federation/v1/envelopes"
 PING_PATH = "/federation/v1/ping"
-DELIVER_PEER_JOB = "exchange.federation.delivery.deliver_peer"
-PROBE_JOB = "exchange.federation.delivery.probe"
 # Leave room under the receiver's request limit (16 MiB by default) for the batch wrapper.
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 
@@ -49,24 +47,16 @@ class Claimed:
 # -- jobs --------------------------------------------------------------------------------------
 
 
-def deliver(envelope_id: str) -> None:
-    """Job: deliver this envelope, and whatever else is due for the same peer, in one batch."""
+def deliver_peer(peer_id: str) -> None:
+    """Job: deliver one batch of what is due for `peer_id` (queues a successor while more is due)."""
     node = current_node()
-    with node.db.sessions() as session:
-        row = session.get(OutboundEnvelope, envelope_id)
-        if row is None or row.state != OutboxState.PENDING:
-            return
-        peer_id = row.recipient
+    # Released before claiming, so a message committed from now on gets a job of its own.
+    node.queue.release(delivery_key(peer_id))
     deliver_to_peer(node, peer_id)
 
 
-def deliver_peer(peer_id: str) -> None:
-    """Job: deliver one batch of what is due for `peer_id` (re-queues itself while more is due)."""
-    deliver_to_peer(current_node(), peer_id)
-
-
 def probe(peer_id: str) -> None:
-    """Job: ping a peer; if it answers, clear its backoff and flush what waits for it."""
+    """Ping a peer; if it answers, clear its backoff and flush what waits for it."""
     node = current_node()
     try:
         ping(node, peer_id)
@@ -218,8 +208,14 @@ def _record_outcomes(node: Node, peer_id: str, claimed: list[Claimed], receipts:
     now = node.clock.now()
     directory = node.directory.current()
     with node.transaction() as session:
+        rows = {
+            row.id: row
+            for row in session.scalars(
+                select(OutboundEnvelope).where(OutboundEnvelope.id.in_([c.id for c in claimed])).with_for_update()
+            )
+        }
         for item, receipt in zip(claimed, receipts, strict=True):
-            row = session.get(OutboundEnvelope, item.id)
+            row = rows.get(item.id)
             if row is None or row.state != OutboxState.PENDING:
                 continue
             row.lease_until = None
@@ -243,7 +239,7 @@ def _record_outcomes(node: Node, peer_id: str, claimed: list[Claimed], receipts:
                 log.warning("%s refused envelope %s: %s", peer_id, item.id, receipt.reason)
         liveness.peer_succeeded(session, peer_id, now)
         if _more_due(session, peer_id, now):
-            later(session, DELIVER_PEER_JOB, peer_id)
+            schedule_delivery(session, peer_id)
 
 
 def _retry_later(node: Node, row: OutboundEnvelope, now: datetime, error: str) -> None:

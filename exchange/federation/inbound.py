@@ -22,7 +22,6 @@ of the same envelope race. A refused envelope leaves nothing stored; its receipt
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,7 +40,7 @@ from protocols.errors import EnvelopeError, ProtocolError, Reason
 from protocols.timefmt import format_time
 from protocols.v1 import httpsig
 from protocols.v1.directory import Directory, NodeEntry
-from protocols.v1.envelope import open_envelope, parse_envelope, verify_content, verify_envelope
+from protocols.v1.envelope import Envelope, open_envelope, parse_envelope, verify_content, verify_envelope
 from protocols.v1.receipt import Receipt, Status, issue_receipt, parse_receipt_bytes
 from protocols.wire import MESSAGE_ID
 
@@ -133,11 +132,9 @@ def receive_envelopes(node: Node, request: httpsig.HttpRequest, body: bytes) -> 
         log.info("refused a request: %s", exc.reason)
         return request_rejection(node, exc, now)
     directory = node.directory.current()
-    receipts: list[Receipt] = []
     with node.transaction() as session:
         liveness.peer_seen(session, sender.id, now)
-        for item in items:
-            receipts.append(_receive_one(node, session, directory, sender.id, item, now))
+        receipts = _Receiver(node, session, directory, sender.id, now).receive(items)
     if single:
         receipt = receipts[0]
         return Answer(422 if receipt.status == Status.REJECTED else 200, receipt.to_json(), sender.id)
@@ -186,89 +183,150 @@ def _claimed_id(item: Any) -> str | None:
     return candidate if isinstance(candidate, str) and MESSAGE_ID.fullmatch(candidate) else None
 
 
-def _receive_one(node: Node, session: Session, directory: Directory, sender: str, item: Any, now: datetime) -> Receipt:
-    def reject(reason: Reason, detail: str, envelope_id: str | None = None) -> Receipt:
-        log.info("refused envelope %s from %s: %s", envelope_id or "?", sender, reason)
+@dataclass
+class _Receiver:
+    """The envelopes of one request, taken through steps 5 to 11 and stored together."""
+
+    node: Node
+    session: Session
+    directory: Directory
+    sender: str
+    now: datetime
+
+    def receive(self, items: list[Any]) -> list[Receipt]:
+        receipts: list[Receipt | None] = [None] * len(items)
+        checked: list[tuple[int, Envelope]] = []
+        for index, item in enumerate(items):
+            outcome = self._check(item)
+            if isinstance(outcome, Receipt):
+                receipts[index] = outcome
+            else:
+                checked.append((index, outcome))
+        # Step 8 for the whole request at once: one query, not one per envelope.
+        seen = self._stored([envelope.header.id for _index, envelope in checked])
+        accepted: list[tuple[int, Envelope, Receipt]] = []
+        for index, envelope in checked:
+            earlier = seen.get(envelope.header.id)
+            if earlier is not None:
+                receipts[index] = self._repeat(earlier, envelope)
+                continue
+            outcome = self._open(envelope)
+            receipts[index] = outcome
+            if outcome.status == Status.ACCEPTED:
+                accepted.append((index, envelope, outcome))
+        self._store(accepted, receipts)
+        return [receipt for receipt in receipts if receipt is not None]
+
+    def _check(self, item: Any) -> Envelope | Receipt:
+        """Parsing and steps 5 to 7, on the clear parts only."""
+        try:
+            envelope = parse_envelope(item, max_bytes=self.node.settings.max_envelope_bytes)
+        except ProtocolError as exc:
+            return self._reject(exc.reason, exc.message, _claimed_id(item))
+        header = envelope.header
+        if header.sender != self.sender:
+            return self._reject(
+                Reason.SENDER_MISMATCH, "envelope sender is not the node that signed the request", header.id
+            )
+        try:
+            verify_envelope(envelope, self.directory, our_node=self.node.id, now=self.now)
+        except ProtocolError as exc:
+            return self._reject(exc.reason, exc.message, header.id)
+        return envelope
+
+    def _open(self, envelope: Envelope) -> Receipt:
+        """Steps 9 to 11: decrypt, inner signature and binding, body; an acceptance or a rejection."""
+        try:
+            content = open_envelope(envelope, self.node.identity.encryption_keys)
+            verify_content(content, envelope.header, self.directory)
+        except ProtocolError as exc:
+            return self._reject(exc.reason, exc.message, envelope.header.id)
+        return issue_receipt(
+            status=Status.ACCEPTED,
+            receiver=self.node.id,
+            signing_key=self.node.identity.signing_key,
+            received=self.now,
+            envelope=envelope,
+        )
+
+    def _store(self, accepted: list[tuple[int, Envelope, Receipt]], receipts: list[Receipt | None]) -> None:
+        """Store what was accepted in one insert; per envelope only if a duplicate got in first."""
+        if not accepted:
+            return
+        try:
+            with self.session.begin_nested():
+                self.session.add_all([self._row(envelope, receipt) for _index, envelope, receipt in accepted])
+        except IntegrityError:
+            # A concurrent delivery of one of these envelopes committed first, or the request holds
+            # the same envelope twice: store one by one, answering the losers as duplicates.
+            for index, envelope, receipt in accepted:
+                receipts[index] = self._store_one(envelope, receipt)
+        for _index, envelope, _receipt in accepted:
+            log.info("accepted %s %s from %s", envelope.header.type, envelope.header.id, self.sender)
+
+    def _store_one(self, envelope: Envelope, receipt: Receipt) -> Receipt:
+        try:
+            with self.session.begin_nested():
+                self.session.add(self._row(envelope, receipt))
+        except IntegrityError:
+            earlier = self._stored([envelope.header.id]).get(envelope.header.id)
+            if earlier is None:
+                raise
+            return self._repeat(earlier, envelope)
+        return receipt
+
+    def _row(self, envelope: Envelope, receipt: Receipt) -> InboundEnvelope:
+        header = envelope.header
+        return InboundEnvelope(
+            sender=self.sender,
+            message_id=header.id,
+            message_type=header.type,
+            conversation_id=header.conversation,
+            in_reply_to=header.in_reply_to,
+            created_at=header.created,
+            expires_at=header.expires,
+            received_at=self.now,
+            envelope=envelope.raw,
+            envelope_sha256=envelope.sha256,
+            receipt=receipt.raw,
+        )
+
+    def _stored(self, message_ids: list[str]) -> dict[str, InboundEnvelope]:
+        if not message_ids:
+            return {}
+        rows = self.session.scalars(
+            select(InboundEnvelope).where(
+                InboundEnvelope.sender == self.sender, InboundEnvelope.message_id.in_(message_ids)
+            )
+        )
+        return {row.message_id: row for row in rows}
+
+    def _repeat(self, earlier: InboundEnvelope, envelope: Envelope) -> Receipt:
+        """The same bytes again: a duplicate receipt carrying the original. Other bytes: refused."""
+        if earlier.envelope_sha256 != envelope.sha256:
+            return self._reject(
+                Reason.MESSAGE_ID_REUSED, "this message id was used for another envelope", envelope.header.id
+            )
+        return issue_receipt(
+            status=Status.DUPLICATE,
+            receiver=self.node.id,
+            signing_key=self.node.identity.signing_key,
+            received=self.now,
+            envelope_id=envelope.header.id,
+            envelope_sha256=envelope.sha256,
+            envelope_sender=self.sender,
+            original=parse_receipt_bytes(earlier.receipt),
+        )
+
+    def _reject(self, reason: Reason, detail: str, envelope_id: str | None = None) -> Receipt:
+        log.info("refused envelope %s from %s: %s", envelope_id or "?", self.sender, reason)
         return issue_receipt(
             status=Status.REJECTED,
-            receiver=node.id,
-            signing_key=node.identity.signing_key,
-            received=now,
+            receiver=self.node.id,
+            signing_key=self.node.identity.signing_key,
+            received=self.now,
             envelope_id=envelope_id,
-            envelope_sender=sender,
+            envelope_sender=self.sender,
             reason=reason,
             detail=detail,
         )
-
-    try:
-        envelope = parse_envelope(item, max_bytes=node.settings.max_envelope_bytes)
-    except ProtocolError as exc:
-        return reject(exc.reason, exc.message, _claimed_id(item))
-    header = envelope.header
-    if header.sender != sender:
-        return reject(Reason.SENDER_MISMATCH, "envelope sender is not the node that signed the request", header.id)
-    try:
-        verify_envelope(envelope, directory, our_node=node.id, now=now)  # steps 5, 6, 7
-    except ProtocolError as exc:
-        return reject(exc.reason, exc.message, header.id)
-    # Step 8: seen before?
-    existing = session.scalar(
-        select(InboundEnvelope).where(InboundEnvelope.sender == sender, InboundEnvelope.message_id == header.id)
-    )
-    if existing is not None:
-        return _repeat(node, existing, envelope.sha256, envelope.header.id, sender, now, reject)
-    try:
-        content = open_envelope(envelope, node.identity.encryption_keys)  # step 9
-        verify_content(content, header, directory)  # steps 10, 11
-    except ProtocolError as exc:
-        return reject(exc.reason, exc.message, header.id)
-    receipt = issue_receipt(
-        status=Status.ACCEPTED, receiver=node.id, signing_key=node.identity.signing_key, received=now, envelope=envelope
-    )
-    row = InboundEnvelope(
-        sender=sender,
-        message_id=header.id,
-        message_type=header.type,
-        conversation_id=header.conversation,
-        in_reply_to=header.in_reply_to,
-        created_at=header.created,
-        expires_at=header.expires,
-        received_at=now,
-        envelope=envelope.raw,
-        envelope_sha256=envelope.sha256,
-        receipt=receipt.raw,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # A concurrent delivery of the same envelope committed first: answer as its duplicate.
-        existing = session.scalar(
-            select(InboundEnvelope).where(InboundEnvelope.sender == sender, InboundEnvelope.message_id == header.id)
-        )
-        if existing is None:
-            raise
-        return _repeat(node, existing, envelope.sha256, header.id, sender, now, reject)
-    log.info("accepted %s %s from %s", header.type, header.id, sender)
-    return receipt
-
-
-Reject = Callable[[Reason, str, str | None], Receipt]
-
-
-def _repeat(
-    node: Node, existing: InboundEnvelope, sha256: bytes, envelope_id: str, sender: str, now: datetime, reject: Reject
-) -> Receipt:
-    if existing.envelope_sha256 != sha256:
-        return reject(Reason.MESSAGE_ID_REUSED, "this message id was used for another envelope", envelope_id)
-    original = parse_receipt_bytes(existing.receipt)
-    return issue_receipt(
-        status=Status.DUPLICATE,
-        receiver=node.id,
-        signing_key=node.identity.signing_key,
-        received=now,
-        envelope_id=envelope_id,
-        envelope_sha256=sha256,
-        envelope_sender=sender,
-        original=original,
-    )

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from exchange.config import Settings
 from exchange.federation.models import OutboundEnvelope, OutboxState, Peer
-from exchange.jobs import later
+from exchange.federation.scheduling import schedule_delivery
 
-FLUSH_JOB = "exchange.federation.delivery.deliver_peer"
 # Writing last_seen_at on every request would make busy peers contend on one row.
 SEEN_RESOLUTION = timedelta(seconds=5)
 
@@ -78,4 +77,4 @@ def _reset_and_flush(session: Session, peer: Peer, now: datetime) -> None:
         )
         .values(next_attempt_at=now)
     )
-    later(session, FLUSH_JOB, peer.node_id)
+    schedule_delivery(session, peer.node_id)

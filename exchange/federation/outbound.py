@@ -13,12 +13,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from exchange.federation.models import OutboundEnvelope, OutboxState
-from exchange.jobs import later
+from exchange.federation.scheduling import schedule_delivery
 from exchange.node import Node
 from protocols.errors import ProtocolError, Reason
 from protocols.v1.envelope import Approval, Handling, build_envelope
-
-DELIVER_JOB = "exchange.federation.delivery.deliver"
 
 
 def send_message(
@@ -71,5 +69,5 @@ def send_message(
         enqueued_at=now,
     )
     session.add(row)
-    later(session, DELIVER_JOB, header.id)
+    schedule_delivery(session, recipient)
     return row

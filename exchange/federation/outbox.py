@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from exchange.errors import Conflict, NotFound
 from exchange.federation.models import OutboundEnvelope, OutboxState, Peer
-from exchange.federation.outbound import DELIVER_JOB
-from exchange.jobs import later
+from exchange.federation.scheduling import schedule_delivery
 from exchange.node import Node
 
 
@@ -90,5 +89,5 @@ def retry(node: Node, envelope_id: str) -> OutboundEnvelope:
         peer = session.get(Peer, row.recipient)
         if peer is not None:
             peer.retry_at = None
-        later(session, DELIVER_JOB, row.id)
+        schedule_delivery(session, row.recipient)
     return row

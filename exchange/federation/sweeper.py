@@ -2,7 +2,8 @@
 
 Every few seconds it (1) gives up on envelopes too old to deliver, marking them failed for a
 person to see, (2) re-queues due envelopes whose job was lost (a wiped Redis, a killed worker),
-(3) probes peers that are backing off, so a peer that comes back is noticed within seconds, and
+(3) picks the peers that are backing off for a ping, so a peer that comes back is noticed within
+seconds, and
 (4) forgets HTTP nonces whose signatures have expired. It is safe to run in several processes
 at once: rows are claimed with `FOR UPDATE SKIP LOCKED`.
 """
@@ -15,15 +16,17 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from exchange.federation.delivery import DELIVER_PEER_JOB, PROBE_JOB
+from exchange.federation.delivery import probe
 from exchange.federation.models import OutboundEnvelope, OutboxState, Peer
 from exchange.federation.replay import forget_expired_nonces
+from exchange.federation.scheduling import DELIVER_PEER_JOB
 from exchange.jobs import later
 from exchange.node import Node
 
@@ -86,7 +89,6 @@ def sweep(node: Node) -> SweepReport:
             if peer_id in waiting and (peer.last_probe_at is None or now - peer.last_probe_at >= probe_every):
                 peer.last_probe_at = now
                 report.probed.append(peer_id)
-                later(session, PROBE_JOB, peer_id)
     report.nonces_forgotten = forget_expired_nonces(node.db, now)
     _warn_if_directory_expired(node, now)
     return report
@@ -132,38 +134,66 @@ def _give_up(node: Node, session: Session, now: datetime) -> int:
     return len(rows)
 
 
-def announce(node: Node) -> list[str]:
-    """Ping every peer: a node that starts tells the others it is back (and learns who is up)."""
+def peers(node: Node) -> list[str]:
+    """Every other member of the federation."""
     directory = node.directory.current_or_none()
-    if directory is None:
-        return []
-    peers = [entry.id for entry in directory.nodes if entry.id != node.id]
-    for peer_id in peers:
-        node.queue.enqueue(PROBE_JOB, peer_id)
-    return peers
+    return [] if directory is None else [entry.id for entry in directory.nodes if entry.id != node.id]
 
 
 class Background(threading.Thread):
-    """Runs the sweeper every `sweep_interval` and announces this node every `heartbeat_interval`."""
+    """Runs the sweeper every `sweep_interval`, and pings peers: all of them when it starts and
+    every `heartbeat_interval` (a node that comes back tells the others), and those backing off
+    whenever the sweeper says so.
 
-    def __init__(self, node: Node, runner: Callable[[Callable[[], object]], object]) -> None:
+    Pings run in a small pool of their own, never in the delivery workers: a peer that swallows
+    connections must not hold up deliveries to the peers that are up.
+    """
+
+    def __init__(self, node: Node, runner: Callable[[Callable[[], object]], object], probe_threads: int = 4) -> None:
         super().__init__(name="exchange-sweeper", daemon=True)
         self._node = node
         self._runner = runner
         self._stop = threading.Event()
+        self._pinger = ThreadPoolExecutor(max_workers=probe_threads, thread_name_prefix="exchange-ping")
+        self._pinging: set[str] = set()
+        self._lock = threading.Lock()
+
+    def ping(self, peer_ids: list[str]) -> None:
+        """Ping these peers in the background; a peer still being pinged is skipped."""
+        for peer_id in peer_ids:
+            with self._lock:
+                if peer_id in self._pinging:
+                    continue
+                self._pinging.add(peer_id)
+            self._pinger.submit(self._ping_one, peer_id)
+
+    def _ping_one(self, peer_id: str) -> None:
+        try:
+            self._runner(lambda: probe(peer_id))
+        except Exception:
+            log.exception("ping of %s failed unexpectedly", peer_id)
+        finally:
+            with self._lock:
+                self._pinging.discard(peer_id)
 
     def run(self) -> None:
-        runner = self._runner
         next_heartbeat = 0.0
         while not self._stop.is_set():
             try:
                 if time.monotonic() >= next_heartbeat:
-                    runner(lambda: announce(self._node))
+                    self.ping(peers(self._node))
                     next_heartbeat = time.monotonic() + self._node.settings.heartbeat_interval
-                runner(lambda: sweep(self._node))
+                report = self._sweep()
+                self.ping(report.probed if report is not None else [])
             except Exception:
                 log.exception("sweep failed; trying again")
             self._stop.wait(self._node.settings.sweep_interval)
 
+    def _sweep(self) -> SweepReport | None:
+        reports: list[SweepReport] = []
+        self._runner(lambda: reports.append(sweep(self._node)))
+        return reports[0] if reports else None
+
     def stop(self) -> None:
         self._stop.set()
+        self._pinger.shutdown(wait=False, cancel_futures=True)

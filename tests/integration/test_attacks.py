@@ -318,3 +318,12 @@ def test_batch_answers_each_envelope_on_its_own(rs):
     assert [r["status"] for r in answer["receipts"]] == ["accepted", "rejected"]
     assert answer["receipts"][1]["reason"] == "body_invalid"
     assert set(inbox_ids(rs["node"])) - before == {good["header"]["id"]}
+
+
+def test_the_same_envelope_twice_in_one_batch_is_stored_once(rs):
+    env = envelope(rs)
+    status, answer = ind.send(rs["url"], {"typ": "mla-exchange/batch+v1", "envelopes": [env, env]}, rs["ba"])
+    assert status == 200
+    assert [r["status"] for r in answer["receipts"]] == ["accepted", "duplicate"]
+    assert answer["receipts"][1]["original"] == answer["receipts"][0]
+    assert inbox_ids(rs["node"]).count(env["header"]["id"]) == 1
