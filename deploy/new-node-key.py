@@ -5,8 +5,9 @@ The node has no `exchange keys ...` command yet. This script does the two mechan
 rotation that `exchange init` does for a new node, using the same key-file format and the same
 passphrase (the node decrypts every key file with the one EXCHANGE_KEY_PASSPHRASE):
 
-  encryption  writes <home>/keys/encryption-<UTC date and time>.key. The node loads every
-              `encryption*.key` file at start-up, so after a restart it can open envelopes
+  encryption  writes <home>/keys/encryption-<UTC date and time>.key. A node process reads every
+              `encryption*.key` file when it first needs its keys, so processes started after
+              this (`systemctl reload exchange-web`, restarted workers) can open envelopes
               sealed to the old key and to the new one.
   signing     writes <home>/keys/signing-next.key. The node loads only `signing.key`; the
               operator moves the new file into place at the switch (see docs/operations.md).
@@ -15,6 +16,11 @@ and rewrites <home>/node-entry.json (the old one is kept as node-entry.<timestam
 new key is added with `valid_from`, and every current key of the same kind gets `valid_until`
 (`--retire-old-at`) unless it already has one. Give the new node-entry.json to the governance
 for the next directory version. Nothing here touches the database or the running processes.
+
+Choose --retire-old-at with care for an encryption key: once the node trusts the directory
+version with that `valid_until`, it refuses envelopes sealed to the old key at or after that
+time (key_expired, final for the sender), so every peer must have adopted the new version
+before then.
 
     EXCHANGE_HOME=/var/lib/exchange EXCHANGE_KEY_PASSPHRASE_FILE=/etc/exchange/key-passphrase \\
         /opt/exchange/.venv/bin/python deploy/new-node-key.py encryption --retire-old-at 2026-12-31T00:00:00Z

@@ -75,6 +75,8 @@ def create_app(
             else lambda _n: InProcessQueue(runner, settings.dispatcher_threads),
         )
     app.extensions[EXTENSION] = node
+    # A node process must fail at start-up, not on its first request, when its keys cannot be read.
+    _ = node.identity
 
     from exchange.directory.routes import bp as directory_health
     from exchange.federation.routes import bp as federation

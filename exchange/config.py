@@ -49,6 +49,7 @@ class Settings:
     public_url: str | None = None
     bind: str = "127.0.0.1:8000"
     key_passphrase: str | None = field(default=None, repr=False)
+    key_passphrase_file: str | None = None
     signing_key: str | None = field(default=None, repr=False)
     encryption_keys: str | None = field(default=None, repr=False)
     queue_name: str = "exchange"
@@ -79,6 +80,17 @@ class Settings:
     def keys_dir(self) -> Path:
         return self.home / "keys"
 
+    def passphrase(self) -> str | None:
+        """The key passphrase, read from its file only when keys are needed (monitoring needs none)."""
+        if self.key_passphrase:
+            return self.key_passphrase
+        if self.key_passphrase_file:
+            try:
+                return Path(self.key_passphrase_file).read_text(encoding="utf-8").rstrip("\n")
+            except OSError as exc:
+                raise SettingsError(f"cannot read EXCHANGE_KEY_PASSPHRASE_FILE: {exc.strerror}") from exc
+        return None
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from the environment, then `<EXCHANGE_HOME>/exchange.env`, then defaults."""
@@ -96,9 +108,6 @@ class Settings:
         if "node_id" not in values and "node_id" not in overrides:
             raise SettingsError("EXCHANGE_NODE_ID is not set (run `exchange init` or set it in the environment)")
         values.setdefault("database_url", f"sqlite:///{home / 'exchange.db'}")
-        if "key_passphrase" not in values and merged.get("EXCHANGE_KEY_PASSPHRASE_FILE"):
-            passphrase_file = Path(merged["EXCHANGE_KEY_PASSPHRASE_FILE"])
-            values["key_passphrase"] = passphrase_file.read_text(encoding="utf-8").rstrip("\n")
         values.update(overrides)
         settings = cls(**values)
         settings.warn_if_insecure()
@@ -118,7 +127,6 @@ class Settings:
 OTHER_VARIABLES = frozenset(
     {
         "EXCHANGE_HOME",
-        "EXCHANGE_KEY_PASSPHRASE_FILE",
         "EXCHANGE_WEB_WORKERS",
         "EXCHANGE_WEB_THREADS",
         "EXCHANGE_VECTORS_DIR",

@@ -14,7 +14,7 @@ from pathlib import Path
 from crypto import EncryptionKey, KeyFileError, SigningKey
 from crypto.keyfile import decrypt_private_key
 from crypto.keys import private_key_from_text
-from exchange.config import Settings
+from exchange.config import Settings, SettingsError
 from exchange.errors import ConfigurationError
 
 SIGNING_FILE = "signing.key"
@@ -62,11 +62,15 @@ def _encryption_keys(settings: Settings) -> list[EncryptionKey]:
 def _read_file(path: Path, settings: Settings) -> SigningKey | EncryptionKey:
     if not path.is_file():
         raise ConfigurationError(f"key file {path} is missing (run `exchange init`)")
-    if not settings.key_passphrase:
+    try:
+        passphrase = settings.passphrase()
+    except SettingsError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    if not passphrase:
         raise ConfigurationError(
             "EXCHANGE_KEY_PASSPHRASE (or EXCHANGE_KEY_PASSPHRASE_FILE) is needed to read key files"
         )
     try:
-        return decrypt_private_key(path.read_bytes(), settings.key_passphrase)
+        return decrypt_private_key(path.read_bytes(), passphrase)
     except KeyFileError as exc:
         raise ConfigurationError(f"cannot read {path.name}: {exc}") from exc

@@ -20,7 +20,11 @@ from exchange.setup import NODE_ENTRY_FILE, init_node_home
     "--country", default=None, help="ISO 3166 alpha-2 code, XK for Kosovo (default: first two letters of the id)."
 )
 @click.option("--languages", default="en", show_default=True, help="Comma-separated BCP 47 tags, e.g. bs,hr,sr-Cyrl.")
-@click.option("--bind", default=None, help="Address to listen on (default: host and port of --endpoint).")
+@click.option(
+    "--bind",
+    default=None,
+    help="Address to listen on (default: the endpoint on loopback, else 127.0.0.1:8000 behind a TLS proxy).",
+)
 @click.option("--database-url", default=None, help="Default: SQLite in the node folder (the embedded mode).")
 @click.option("--redis-url", default=None, help="Set for production (rq workers); leave out for the embedded mode.")
 def init(

@@ -60,16 +60,30 @@ def test_secrets_stay_out_of_repr(tmp_path):
     assert "hunter2" not in repr(settings)
 
 
-def test_passphrase_file(tmp_path):
+def test_passphrase_file_is_read_only_when_keys_are_needed(tmp_path):
+    environ = {
+        "EXCHANGE_HOME": str(tmp_path),
+        "EXCHANGE_NODE_ID": "BA",
+        "EXCHANGE_KEY_PASSPHRASE_FILE": str(tmp_path / "pass"),
+    }
+    settings = Settings.from_env(environ)  # a monitoring account may not be able to read it
+    with pytest.raises(SettingsError, match="EXCHANGE_KEY_PASSPHRASE_FILE"):
+        settings.passphrase()
     (tmp_path / "pass").write_text("from a file\n")
-    settings = Settings.from_env(
-        {
-            "EXCHANGE_HOME": str(tmp_path),
-            "EXCHANGE_NODE_ID": "BA",
-            "EXCHANGE_KEY_PASSPHRASE_FILE": str(tmp_path / "pass"),
-        }
-    )
-    assert settings.key_passphrase == "from a file"
+    assert settings.passphrase() == "from a file"
+
+
+def test_a_node_process_with_a_wrong_passphrase_fails_at_start(tmp_path):
+    from crypto.keyfile import MINIMUM_COST
+    from exchange import create_app
+    from exchange.errors import ConfigurationError
+    from exchange.setup import init_node_home
+    from tests.factories import T0
+
+    init_node_home(tmp_path, node_id="BA", endpoint="http://127.0.0.1:9", passphrase="right", now=T0, cost=MINIMUM_COST)
+    settings = Settings.from_env({"EXCHANGE_HOME": str(tmp_path), "EXCHANGE_KEY_PASSPHRASE": "wrong"})
+    with pytest.raises(ConfigurationError, match="wrong passphrase"):
+        create_app(settings)
 
 
 def test_plain_http_on_a_public_address_warns(tmp_path):
