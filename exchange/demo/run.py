@@ -11,6 +11,7 @@ every check held.
 from __future__ import annotations
 
 import shutil
+import signal
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +26,7 @@ from crypto.encoding import b64url_decode, b64url_encode
 from exchange import create_app
 from exchange.clock import SystemClock
 from exchange.config import Settings
-from exchange.demo.localnet import LocalFederation, LocalNode, NodeSpec, build_federation
+from exchange.demo.localnet import BIN, LocalFederation, LocalNode, NodeSpec, build_federation
 from exchange.federation.models import InboundEnvelope, OutboundEnvelope, OutboxState
 from exchange.federation.outbound import send_message
 from exchange.jobs import InProcessQueue
@@ -396,12 +397,13 @@ class Demo:
     def finish(self, keep: bool) -> int:
         self.shutdown_local_queues()
         example = "messages/01-BA-to-RS-status.query"
+        exchange = _command_name()
         lines = [
             "",
             "Saved under " + str(self.out) + ": directory-v1.json, directory-v2.json, messages/*.envelope.json "
             "and *.receipt.json. Check one offline:",
-            f"  exchange verify --directory {self.out}/directory-v2.json --envelope {self.out}/{example}.envelope.json "
-            f"--receipt {self.out}/{example}.receipt.json",
+            f"  {exchange} verify --directory {self.out}/directory-v2.json "
+            f"--envelope {self.out}/{example}.envelope.json --receipt {self.out}/{example}.receipt.json",
             f"  (add --open-with {self.out}/nodes/rs to open the content with RS's keys; "
             f"export EXCHANGE_KEY_PASSPHRASE_FILE={self.out}/nodes/rs/passphrase)",
         ]
@@ -422,6 +424,17 @@ class Demo:
         return 0 if not self.timeline.failures else 1
 
 
+def _command_name() -> str:
+    """How the reader can call `exchange` from where they are (a fresh clone has it in .venv only)."""
+    executable = BIN / "exchange"
+    if shutil.which("exchange") == str(executable):
+        return "exchange"
+    try:
+        return str(executable.relative_to(Path.cwd()))
+    except ValueError:
+        return str(executable)
+
+
 def run_demo(out: Path, *, keep: bool = False, base_port: int = 8701) -> int:
     demo = Demo(out.resolve(), base_port)
     try:
@@ -437,6 +450,12 @@ def run_demo(out: Path, *, keep: bool = False, base_port: int = 8701) -> int:
 
 
 def _wait_forever(demo: Demo) -> None:
+    """Keep the nodes until Ctrl-C or SIGTERM, then stop exactly the processes the demo started."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         while True:
             time.sleep(3600)
