@@ -241,13 +241,7 @@ class _Receiver:
             verify_content(content, envelope.header, self.directory)
         except ProtocolError as exc:
             return self._reject(exc.reason, exc.message, envelope.header.id)
-        return issue_receipt(
-            status=Status.ACCEPTED,
-            receiver=self.node.id,
-            signing_key=self.node.identity.signing_key,
-            received=self.now,
-            envelope=envelope,
-        )
+        return self._issue(Status.ACCEPTED, envelope=envelope)
 
     def _store(self, accepted: list[tuple[int, Envelope, Receipt]], receipts: list[Receipt | None]) -> None:
         """Store what was accepted in one insert; per envelope only if a duplicate got in first."""
@@ -307,24 +301,28 @@ class _Receiver:
             return self._reject(
                 Reason.MESSAGE_ID_REUSED, "this message id was used for another envelope", envelope.header.id
             )
-        return issue_receipt(
-            status=Status.DUPLICATE,
-            receiver=self.node.id,
-            signing_key=self.node.identity.signing_key,
-            received=self.now,
+        return self._issue(
+            Status.DUPLICATE,
             envelope_id=envelope.header.id,
             envelope_sha256=envelope.sha256,
             envelope_sender=self.sender,
             original=parse_receipt_bytes(earlier.receipt),
         )
 
-    def _reject(self, reason: Reason, detail: str, envelope_id: str | None = None) -> Receipt:
-        log.info("refused envelope %s from %s: %s", envelope_id or "?", self.sender, reason)
+    def _issue(self, status: Status, **details: Any) -> Receipt:
+        """A receipt signed by this node, dated now."""
         return issue_receipt(
-            status=Status.REJECTED,
+            status=status,
             receiver=self.node.id,
             signing_key=self.node.identity.signing_key,
             received=self.now,
+            **details,
+        )
+
+    def _reject(self, reason: Reason, detail: str, envelope_id: str | None = None) -> Receipt:
+        log.info("refused envelope %s from %s: %s", envelope_id or "?", self.sender, reason)
+        return self._issue(
+            Status.REJECTED,
             envelope_id=envelope_id,
             envelope_sender=self.sender,
             reason=reason,

@@ -163,49 +163,25 @@ CASES = [
 ]
 
 
-def _retag(key):
+def _signed(key, *, covered=httpsig.COVERED, validity=timedelta(seconds=60), tag=httpsig.TAG, nonce="n" * 22):
+    """A request signed with our profile's parts, one of them changed by the caller."""
     request = HttpRequest("POST", URL, Headers([("Content-Type", "application/json")]))
     httpsig.sign_message(
-        request,
-        key,
-        covered=httpsig.COVERED,
-        created=NOW,
-        expires=NOW + timedelta(seconds=60),
-        nonce="n" * 22,
-        tag="other/1",
-        body=BODY,
+        request, key, covered=covered, created=NOW, expires=NOW + validity, nonce=nonce, tag=tag, body=BODY
     )
     return request
+
+
+def _retag(key):
+    return _signed(key, tag="other/1")
 
 
 def _thin(key):
-    request = HttpRequest("POST", URL, Headers([("Content-Type", "application/json")]))
-    httpsig.sign_message(
-        request,
-        key,
-        covered=("@method", "@target-uri"),
-        created=NOW,
-        expires=NOW + timedelta(seconds=60),
-        nonce="n" * 22,
-        tag=httpsig.TAG,
-        body=BODY,
-    )
-    return request
+    return _signed(key, covered=("@method", "@target-uri"))
 
 
 def _long(key):
-    request = HttpRequest("POST", URL, Headers([("Content-Type", "application/json")]))
-    httpsig.sign_message(
-        request,
-        key,
-        covered=httpsig.COVERED,
-        created=NOW,
-        expires=NOW + timedelta(hours=1),
-        nonce="n" * 22,
-        tag=httpsig.TAG,
-        body=BODY,
-    )
-    return request
+    return _signed(key, validity=timedelta(hours=1))
 
 
 @pytest.mark.parametrize(("name", "attack", "reason"), CASES, ids=[c[0] for c in CASES])
@@ -229,11 +205,7 @@ def test_signing_validity_is_bounded(key):
 
 @pytest.mark.parametrize("nonce", ["short", "n" * 65, "has spaces in it!!!", "dots.are.not.base64url"])
 def test_nonces_have_a_bounded_shape(key, nonce):
-    request = HttpRequest("POST", URL, Headers([("Content-Type", "application/json")]))
-    httpsig.sign_message(
-        request, key, covered=httpsig.COVERED, created=NOW, expires=NOW + timedelta(seconds=60), nonce=nonce,
-        tag=httpsig.TAG, body=BODY,
-    )  # fmt: skip
+    request = _signed(key, nonce=nonce)
     with pytest.raises(HttpSignatureError) as caught:
         verify(key, request)
     assert caught.value.reason == Reason.HTTP_SIGNATURE_INVALID
