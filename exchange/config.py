@@ -67,6 +67,8 @@ class Settings:
     requeue_after: timedelta = timedelta(seconds=30)
     http_timeout: float = 15.0
     connect_timeout: float = 3.0
+    # Longest a whole answer may take; shorter than the lease, so a slow post cannot outlive it.
+    request_deadline: float = 30.0
     ca_bundle: str | None = None
     dispatcher_threads: int = 4
     log_level: str = "INFO"

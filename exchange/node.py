@@ -63,6 +63,7 @@ class Node:
             timeout=settings.http_timeout,
             connect_timeout=settings.connect_timeout,
             ca_bundle=settings.ca_bundle,
+            deadline=settings.request_deadline,
             directory_version=self.directory.version,
         )
 

@@ -18,12 +18,19 @@ log = logging.getLogger(__name__)
 
 REFRESH_JOB = "exchange.directory.gossip.refresh_from_peer"
 DIRECTORY_PATH = "/federation/v1/directory"
-# Ask the same peer for the same version at most this often (a peer may announce a version a
-# moment before it serves it, and a refused fetch must not turn into a fetch storm).
+# Fetch from the same peer at most this often, whatever version it announces: the number is the
+# peer's claim, and a member announcing a new one in every request must not become a flood of
+# fetches. (A peer may announce a version a moment before it serves it; the next try is soon.)
 RETRY_SECONDS = 5.0
+# A directory of 200 nodes with a few keys each is well under this.
+MAX_DIRECTORY_BYTES = 2 * 1024 * 1024
 
-_asked: dict[tuple[str, int], float] = {}
+_last_fetch: dict[str, float] = {}
 _lock = threading.Lock()
+
+
+def _key(peer_id: str) -> str:
+    return f"directory:{peer_id}"
 
 
 def consider(node: Node, peer_id: str, announced: int | None) -> None:
@@ -31,12 +38,13 @@ def consider(node: Node, peer_id: str, announced: int | None) -> None:
     ours = node.directory.version()
     if announced is None or ours is None or announced <= ours:
         return
-    key = (peer_id, announced)
     with _lock:
-        if time.monotonic() - _asked.get(key, -RETRY_SECONDS) < RETRY_SECONDS:
+        # Keyed by member id (a bounded set: only authenticated members get here).
+        if time.monotonic() - _last_fetch.get(peer_id, -RETRY_SECONDS) < RETRY_SECONDS:
             return
-        _asked[key] = time.monotonic()
-    node.queue.enqueue(REFRESH_JOB, peer_id)
+        _last_fetch[peer_id] = time.monotonic()
+    # At most one fetch per peer waits in the queue at any time.
+    node.queue.enqueue_once(_key(peer_id), REFRESH_JOB, peer_id)
 
 
 def refresh_from_peer(peer_id: str) -> None:
@@ -45,9 +53,12 @@ def refresh_from_peer(peer_id: str) -> None:
     from exchange.node import current_node
 
     node = current_node()
-    peer = node.directory.current().node(peer_id)
+    node.queue.release(_key(peer_id))
+    directory = node.directory.current()
+    if not directory.has_node(peer_id):
+        return
     try:
-        _response, raw = node.transport.get(peer, DIRECTORY_PATH)
+        _response, raw = node.transport.get(directory.node(peer_id), DIRECTORY_PATH, max_bytes=MAX_DIRECTORY_BYTES)
     except TransportError as exc:
         log.warning("could not fetch the directory of %s: %s", peer_id, exc)
         return

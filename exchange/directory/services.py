@@ -12,8 +12,8 @@ import logging
 import threading
 import time
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from exchange.clock import Clock
 from exchange.db import Database
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 ADOPTED = "adopted"
 REFUSED = "refused"
+# PostgreSQL advisory lock held while a directory version is checked and stored ("MLAXDIR\0").
+ADOPTION_LOCK = 0x4D4C4158_44495200
 
 
 class DirectoryStore:
@@ -77,54 +79,62 @@ class DirectoryStore:
 
     def install_anchor(self, raw: bytes, *, source: str = "anchor") -> Directory:
         """Install the first directory, obtained out of band; refuses if one is already trusted."""
-        now = self._clock.now()
-        if self.current_or_none() is not None:
-            raise ConfigurationError("a directory is already installed; newer versions go through `offer`")
-        try:
-            candidate = parse_directory(raw)
-            verify_anchor(candidate, now)
-        except DirectoryError as exc:
-            self._record(source, None, REFUSED, exc.reason, exc.message)
-            raise
-        self._store(candidate, source)
-        return candidate
+        return self._adopt(raw, source, anchor=True)
 
     def offer(self, raw: bytes, *, source: str) -> Directory:
         """Adopt `raw` if it may replace the trusted version; raise DirectoryError (recorded) if not."""
+        return self._adopt(raw, source, anchor=False)
+
+    def _adopt(self, raw: bytes, source: str, *, anchor: bool) -> Directory:
+        """Check and store under one lock, against the trusted version read inside it.
+
+        Without the lock two processes could each check a candidate against the version they
+        had cached and both store: a version signed only by rotated-out governance keys could
+        then replace the rotation it should have been refused by.
+        """
         now = self._clock.now()
-        current = self.current()
         version = None
         try:
             candidate = parse_directory(raw)
             version = candidate.version
-            check_update(current, candidate, now)
-        except DirectoryError as exc:
-            log.warning("refused directory v%s from %s: %s (%s)", version, source, exc.reason, exc.message)
-            self._record(source, version, REFUSED, exc.reason, exc.message)
-            raise
-        self._store(candidate, source)
-        log.info("adopted directory v%s from %s", candidate.version, source)
-        return candidate
-
-    def _store(self, directory: Directory, source: str) -> None:
-        now = self._clock.now()
-        try:
             with self._db.session() as session:
+                self._lock_adoption(session)
+                current = self._trusted(session)
+                if anchor:
+                    if current is not None:
+                        raise ConfigurationError("a directory is already installed; newer versions go through `offer`")
+                    verify_anchor(candidate, now)
+                else:
+                    if current is None:
+                        raise ConfigurationError("no federation directory installed (run `exchange directory install`)")
+                    check_update(current, candidate, now)
                 session.add(
                     DirectoryVersion(
-                        version=directory.version,
-                        federation=directory.federation,
-                        raw=directory.raw,
+                        version=candidate.version,
+                        federation=candidate.federation,
+                        raw=candidate.raw,
                         installed_at=now,
                         source=source,
                     )
                 )
-                session.add(DirectoryEvent(at=now, source=source, version=directory.version, outcome=ADOPTED))
-        except IntegrityError as exc:
-            # Another process adopted the same version first: a rollback to an equal version.
-            raise DirectoryError(Reason.DIRECTORY_ROLLBACK, "this version is already installed") from exc
+                session.add(DirectoryEvent(at=now, source=source, version=candidate.version, outcome=ADOPTED))
+        except DirectoryError as exc:
+            log.warning("refused directory v%s from %s: %s (%s)", version, source, exc.reason, exc.message)
+            self._record(source, version, REFUSED, exc.reason, exc.message)
+            raise
+        log.info("adopted directory v%s from %s", candidate.version, source)
         with self._lock:
-            self._cached, self._checked_at = directory, time.monotonic()
+            self._cached, self._checked_at = candidate, time.monotonic()
+        return candidate
+
+    def _lock_adoption(self, session: Session) -> None:
+        # SQLite: the transaction already began with BEGIN IMMEDIATE and holds the write lock.
+        if not self._db.is_sqlite:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADOPTION_LOCK})
+
+    def _trusted(self, session: Session) -> Directory | None:
+        raw = session.scalar(select(DirectoryVersion.raw).order_by(DirectoryVersion.version.desc()).limit(1))
+        return None if raw is None else parse_directory(raw)
 
     def _record(self, source: str, version: int | None, outcome: str, reason: Reason, detail: str) -> None:
         with self._db.session() as session:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,29 @@ DIRECTORY_VERSION_HEADER = "Exchange-Directory-Version"
 _VERSION = re.compile(r"[0-9]{1,16}")
 JSON = "application/json"
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+
+
+def _read_limited(response: requests.Response, limit: int, deadline: float, what: str) -> bytes:
+    """The answer's body, refusing one larger than `limit` or slower than `deadline` in total.
+
+    The read timeout bounds each wait for data, not the whole answer: a peer dribbling a byte at
+    a time could otherwise hold a worker for as long as it likes.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise TransportError(f"{what}: answer took too long")
+            chunk = response.raw.read(64 * 1024, decode_content=True)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > limit:
+                raise TransportError(f"{what}: answer larger than {limit} bytes")
+            chunks.append(chunk)
+    finally:
+        response.close()
 
 
 def announced_version(value: str | None) -> int | None:
@@ -63,12 +87,14 @@ class Transport:
         directory_version: Callable[[], int | None],
         connect_timeout: float = 3.0,
         ca_bundle: str | None = None,
+        deadline: float = 30.0,
     ) -> None:
         self._identity = identity
         self._clock = clock
         # A short connect timeout keeps a dead peer from holding a worker for the whole read timeout.
         self._timeout = (connect_timeout, timeout)
         self._ca_bundle = ca_bundle
+        self._deadline = deadline
         self._directory_version = directory_version
         self._local = threading.local()
 
@@ -97,25 +123,30 @@ class Transport:
             headers[DIRECTORY_VERSION_HEADER] = str(version)
         return self._send("POST", url, headers=headers, data=body)
 
-    def get(self, peer: NodeEntry, path: str) -> tuple[PeerResponse, bytes]:
+    def get(self, peer: NodeEntry, path: str, *, max_bytes: int = MAX_RESPONSE_BYTES) -> tuple[PeerResponse, bytes]:
         """GET a public federation resource; returns the parsed answer and the raw bytes."""
         url = peer.endpoint + path
-        response = self._send("GET", url, headers={"Accept": JSON}, data=None, raw=True)
+        response = self._send("GET", url, headers={"Accept": JSON}, data=None, raw=True, max_bytes=max_bytes)
         return response, response.payload
 
     def _send(
-        self, method: str, url: str, *, headers: dict[str, str], data: bytes | None, raw: bool = False
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        data: bytes | None,
+        raw: bool = False,
+        max_bytes: int = MAX_RESPONSE_BYTES,
     ) -> PeerResponse:
+        started = time.monotonic()
         try:
             response = self._session().request(
                 method, url, headers=headers, data=data, timeout=self._timeout, allow_redirects=False, stream=True
             )
-            content = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-            response.close()
+            content = _read_limited(response, max_bytes, started + self._deadline, f"{method} {url}")
         except requests.RequestException as exc:
             raise TransportError(f"{method} {url}: {type(exc).__name__}") from exc
-        if len(content) > MAX_RESPONSE_BYTES:
-            raise TransportError(f"{method} {url}: answer larger than {MAX_RESPONSE_BYTES} bytes")
         directory_version = announced_version(response.headers.get(DIRECTORY_VERSION_HEADER))
         if raw:
             if response.status_code != 200:

@@ -35,8 +35,12 @@ from protocols.wire import KEY_ID, NODE_ID, Reader
 TYP = "mla-exchange/directory+v1"
 # Clock skew we tolerate between nodes when judging "issued in the future".
 CLOCK_SKEW = timedelta(minutes=5)
-MAX_NODES = 500
-MAX_KEYS_PER_NODE = 64
+# Generous for a regional federation, and small enough that a candidate offered by a peer costs
+# little to read before its signatures are checked.
+MAX_NODES = 200
+MAX_KEYS_PER_NODE = 16
+MAX_GOVERNANCE_KEYS = 32
+MAX_SIGNATURES = 32
 
 
 @dataclass(frozen=True)
@@ -263,7 +267,7 @@ def _read_directory(document: Any) -> Directory:
     if len(set(kids)) != len(kids):
         raise DirectoryError(reason, "key ids must be unique across the directory")
     signatures = []
-    for item in top.objects("signatures", max_items=64):
+    for item in top.objects("signatures", max_items=MAX_SIGNATURES):
         item.only("kid", "alg", "sig")
         item.const("alg", ED25519)
         signatures.append(DirectorySignature(item.text("kid", pattern=KEY_ID), item.binary("sig", size=64)))
@@ -302,7 +306,7 @@ def _read_governance_key(item: Reader) -> GovernanceKey:
 
 def _read_governance(reader: Reader) -> Governance:
     reader.only("threshold", "keys")
-    keys = [_read_governance_key(item) for item in reader.objects("keys", min_items=1, max_items=64)]
+    keys = [_read_governance_key(item) for item in reader.objects("keys", min_items=1, max_items=MAX_GOVERNANCE_KEYS)]
     if len({k.kid for k in keys}) != len(keys):
         raise DirectoryError(Reason.DIRECTORY_MALFORMED, "governance keys must be distinct")
     threshold = reader.integer("threshold", minimum=1, maximum=len(keys))
@@ -342,13 +346,6 @@ def _read_key(reader: Reader) -> KeyEntry:
     kid = reader.text("kid", pattern=KEY_ID)
     if kid != key_id(alg, public):
         raise DirectoryError(Reason.DIRECTORY_INVALID_KEY, f"key id {kid} does not match its key")
-    try:
-        if alg == ED25519:
-            VerifyKey(public)
-        else:
-            EncryptionPublicKey(public).check_usable()
-    except InvalidKeyError as exc:
-        raise DirectoryError(Reason.DIRECTORY_INVALID_KEY, f"key {kid} is not usable") from exc
     entry = KeyEntry(
         kid=kid,
         alg=alg,
@@ -366,7 +363,7 @@ def _read_key(reader: Reader) -> KeyEntry:
 
 
 def count_signatures(directory: Directory, governance: Governance) -> ThresholdResult:
-    """Which of `governance`'s keys validly signed `directory` (each key counts once)."""
+    """Which of `governance`'s keys validly signed `directory` (each key counts, and is tried, once)."""
     valid: set[str] = set()
     invalid: set[str] = set()
     unknown: set[str] = set()
@@ -374,6 +371,8 @@ def count_signatures(directory: Directory, governance: Governance) -> ThresholdR
         key = governance.key(entry.kid)
         if key is None:
             unknown.add(entry.kid)
+            continue
+        if entry.kid in valid or entry.kid in invalid:
             continue
         try:
             key.public.verify(directory.signed_bytes, entry.signature)
@@ -403,7 +402,25 @@ def verify_anchor(directory: Directory, now: datetime) -> ThresholdResult:
     result = count_signatures(directory, directory.governance)
     if not result.met:
         raise DirectoryError(Reason.DIRECTORY_UNDER_THRESHOLD, result.describe())
+    check_keys(directory)
     return result
+
+
+def check_keys(directory: Directory) -> None:
+    """Every listed key must be usable: no small-order X25519 point, no malformed Ed25519 key.
+
+    Run after the signatures hold (it costs an X25519 operation per encryption key), so a
+    candidate nobody trusted signed cannot make us do that work.
+    """
+    for node in directory.nodes:
+        for key in node.keys:
+            try:
+                if key.alg == ED25519:
+                    VerifyKey(key.public)
+                else:
+                    EncryptionPublicKey(key.public).check_usable()
+            except InvalidKeyError as exc:
+                raise DirectoryError(Reason.DIRECTORY_INVALID_KEY, f"key {key.kid} is not usable") from exc
 
 
 def check_update(current: Directory, candidate: Directory, now: datetime) -> ThresholdResult:
@@ -423,6 +440,7 @@ def check_update(current: Directory, candidate: Directory, now: datetime) -> Thr
         by_new = count_signatures(candidate, candidate.governance)
         if not by_new.met:
             raise DirectoryError(Reason.DIRECTORY_UNDER_THRESHOLD, "new governance: " + by_new.describe())
+    check_keys(candidate)
     return by_trusted
 
 
