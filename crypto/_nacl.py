@@ -76,6 +76,17 @@ def ed25519_verify(public: bytes, message: bytes, signature: bytes) -> None:
         raise SignatureError("signature does not verify") from exc
 
 
+def ed25519_is_valid_point(public: bytes) -> bool:
+    """Whether `public` encodes a point of the prime-order subgroup, not of small order.
+
+    libsodium before 1.0.20-stable (2025-12-31) accepted P + (0, -1) here (CVE-2025-69277);
+    PyNaCl 1.6.2 bundles the fixed library.
+    """
+    if len(public) != ED25519_PUBLIC_BYTES:
+        return False
+    return bool(_b.crypto_core_ed25519_is_valid_point(public))
+
+
 def x25519_public(secret: bytes) -> bytes:
     """The X25519 public key for a 32-byte secret scalar (clamped by libsodium)."""
     if len(secret) != X25519_BYTES:

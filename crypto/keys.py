@@ -46,6 +46,15 @@ class VerifyKey:
         """Raise SignatureError unless `signature` is this key's signature over `message`."""
         _nacl.ed25519_verify(self.raw, message, signature)
 
+    def check_usable(self) -> None:
+        """Raise InvalidKeyError unless this is a point of the prime-order subgroup.
+
+        Every honestly generated key is; a small-order or mixed-order point is someone trying
+        to publish a key whose signatures mean less than they seem.
+        """
+        if not _nacl.ed25519_is_valid_point(self.raw):
+            raise InvalidKeyError("not a valid Ed25519 public key (small or mixed order)")
+
     def to_text(self) -> str:
         return b64url_encode(self.raw)
 

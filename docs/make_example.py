@@ -40,6 +40,7 @@ from crypto.encoding import b64url_decode, b64url_encode
 from crypto.keys import key_id
 from crypto.sealing import open_sealed
 from protocols.canonical import canonical_bytes, parse_strict
+from protocols.errors import Reason
 from protocols.timefmt import format_time
 from protocols.v1 import directory as d
 from protocols.v1 import httpsig
@@ -52,7 +53,7 @@ from protocols.v1.envelope import (
     verify_content,
     verify_envelope,
 )
-from protocols.v1.receipt import parse_receipt_bytes, verify_receipt
+from protocols.v1.receipt import Status, parse_receipt_bytes, verify_receipt
 
 OUT = Path(__file__).resolve().parent / "example"
 DOC = Path(__file__).resolve().parent / "protocol.md"
@@ -65,6 +66,9 @@ FEDERATION = "wb-mla-example"
 T0 = datetime(2026, 1, 15, 10, 0, 0, tzinfo=UTC)  # directory issued, envelope created
 T_SEND = T0 + timedelta(seconds=2)  # BA signs the HTTP request; RS receives it
 T_REPEAT = T0 + timedelta(minutes=5)  # BA sends the same envelope again (its first answer was lost)
+# The repeat request, delivered to RS a second time at T_REPEAT (a copy replayed by something on
+# the path): refused as a whole, `replayed_request`, in a rejection naming its Content-Digest.
+REPLAY_STATUS = 409
 KEYS_VALID_FROM = datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC)
 DIRECTORY_EXPIRES = datetime(2026, 7, 15, 10, 0, 0, tzinfo=UTC)
 BA_ENDPOINT = "http://127.0.0.1:8701"
@@ -315,7 +319,7 @@ def post(
 
 
 def response_text(status: int, headers: list[tuple[str, str]], body: bytes) -> bytes:
-    reasons = {200: "OK", 422: "Unprocessable Content"}
+    reasons = {200: "OK", 409: "Conflict", 422: "Unprocessable Content"}
     lines = [f"HTTP/1.1 {status} {reasons.get(status, '')}".rstrip()]
     order = ("Content-Type", "Content-Length", DIRECTORY_VERSION_HEADER)
     present = dict(headers)
@@ -384,16 +388,37 @@ def build_example() -> dict[str, bytes]:
         repeat_status, _, repeat_answer = post(app, repeat, envelope.raw, directory.version)
         if repeat_status != 200:
             raise RuntimeError(f"RS refused the repeated request: HTTP {repeat_status} {repeat_answer[:300]!r}")
+        replay_status, _, replay_answer = post(app, repeat, envelope.raw, directory.version)
+        if replay_status != REPLAY_STATUS:
+            raise RuntimeError(f"RS did not refuse the replayed request: HTTP {replay_status} {replay_answer[:300]!r}")
 
+    # The checks BA makes as the sender (protocol.md 7.3 and 8.3), each at the time it reads the answer.
+    sender_checks: dict[str, Any] = {
+        "receiver": "RS",
+        "envelope_id": envelope.header.id,
+        "envelope_sha256": envelope.sha256,
+        "envelope_sender": "BA",
+        "lifetime": (envelope.header.created, envelope.header.expires),
+    }
     receipt = parse_receipt_bytes(answer)
-    verify_receipt(receipt, directory, receiver="RS", envelope_id=envelope.header.id, envelope_sha256=envelope.sha256)
+    verify_receipt(receipt, directory, **sender_checks, now=T_SEND)
     duplicate = parse_receipt_bytes(repeat_answer)
-    verify_receipt(duplicate, directory, receiver="RS", envelope_id=envelope.header.id, envelope_sha256=envelope.sha256)
+    verify_receipt(duplicate, directory, **sender_checks, now=T_REPEAT)
     if receipt.status != "accepted" or duplicate.status != "duplicate" or duplicate.original != receipt:
         raise RuntimeError("RS did not answer accepted, then duplicate carrying the original")
+    rejection = parse_receipt_bytes(replay_answer)
+    verify_receipt(rejection, directory, receiver="RS", now=T_REPEAT)
+    if (
+        rejection.status != Status.REJECTED
+        or rejection.reason != Reason.REPLAYED_REQUEST
+        or rejection.envelope_id is not None
+        or rejection.request_digest != repeat.headers["Content-Digest"]
+    ):
+        raise RuntimeError("RS did not refuse the replayed request as a whole, naming its Content-Digest")
     files["receipt.json"] = receipt.raw
     files["receipt-signed.json"] = receipt.signed_bytes
     files["receipt-duplicate.json"] = duplicate.raw
+    files["receipt-request-rejected.json"] = rejection.raw
     files["http-response.txt"] = response_text(status, headers, answer)
 
     # Intermediate values of the sealing, as the recipient recomputes them.
@@ -469,6 +494,9 @@ def build_example() -> dict[str, bytes]:
             "signed_bytes": "receipt-signed.json",
             "duplicate": "receipt-duplicate.json",
             "repeat_http_nonce": b64url_encode(labelled(RANDOM_LABELS[3][0])[:16]),
+            "repeat_content_digest": repeat.headers["Content-Digest"],
+            "request_rejection": "receipt-request-rejected.json",
+            "request_rejection_http_status": REPLAY_STATUS,
         },
     }
     files["values.json"] = (json.dumps(values, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -525,6 +553,8 @@ def check_consistent(files: dict[str, bytes]) -> None:
     assert receipt["envelope_sha256"] == b64url_encode(hashlib.sha256(files["envelope.json"]).digest())
     assert b64url_decode(envelope["sealed"]["epk"])
     assert files["http-request.txt"].endswith(files["envelope.json"])
+    rejection = parse_strict(files["receipt-request-rejected.json"])
+    assert f"Content-Digest: {rejection['request_digest']}\n".encode("ascii") in files["http-request.txt"]
 
 
 # -- the blocks of protocol.md ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from exchange.federation.outbound import send_message
 from exchange.jobs import InProcessQueue
 from protocols.canonical import parse_strict
 from protocols.errors import ProtocolError
+from protocols.text import printable
 from protocols.timefmt import format_time
 
 
@@ -82,7 +83,7 @@ def _describe(row: Any) -> str:
         return f"delivered to {row.recipient} at {when(row.delivered_at)} (signed receipt stored)"
     if row.state == OutboxState.PENDING:
         last = row.last_error or "not tried yet"
-        return f"waiting for {row.recipient} (attempt {row.attempts}; {last}); it stays queued"
+        return f"waiting for {row.recipient} (attempt {row.attempts}; {printable(last)}); it stays queued"
     return f"{row.state}: {row.last_error}"
 
 
@@ -97,7 +98,7 @@ def outbox_status() -> None:
     for item in outbox_service.summary(node()):
         states = ", ".join(f"{count} {state}" for state, count in sorted(item.states.items())) or "nothing queued"
         backoff = f"; backing off until {item.retry_at} after {item.failures} failure(s)" if item.retry_at else ""
-        error = f"; last error: {item.last_error}" if item.last_error else ""
+        error = f"; last error: {printable(item.last_error)}" if item.last_error else ""
         click.echo(f"{item.peer:6} {states}{backoff}{error}")
 
 
@@ -114,7 +115,7 @@ def outbox_list(state: str | None, peer: str | None, limit: int, as_json: bool) 
         else:
             click.echo(
                 f"{row.id}  {row.recipient:5} {row.message_type:14} {row.state:9} "
-                f"tries={row.attempts} {row.last_error or ''}"
+                f"tries={row.attempts} {printable(row.last_error or '')}"
             )
 
 
@@ -189,13 +190,14 @@ def inbox_show(sender: str, message_id: str) -> None:
         f"{format_time(content.created)}"
     )
     for approval in content.approvals:
-        click.echo(f"  {approval.role}: {approval.name} ({approval.authority}) {format_time(approval.at)}")
+        click.echo(printable(f"  {approval.role}: {approval.name} ({approval.authority}) {format_time(approval.at)}"))
     handling = content.handling
     click.echo(
         f"  handling: {handling.confidentiality}; onward transfer {handling.onward_transfer}; "
-        f"purpose: {handling.purpose}"
+        f"purpose: {printable(handling.purpose)}"
     )
-    click.echo(json.dumps(content.body, ensure_ascii=False, indent=2))
+    for line in json.dumps(content.body, ensure_ascii=False, indent=2).splitlines():
+        click.echo(printable(line))
 
 
 COMMANDS = [send, outbox, inbox]

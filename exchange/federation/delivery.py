@@ -23,7 +23,7 @@ from exchange.federation.models import OutboundEnvelope, OutboxState, Peer
 from exchange.federation.scheduling import delivery_key, schedule_delivery
 from exchange.federation.transport import PeerResponse, TransportError
 from exchange.node import Node, current_node
-from protocols.errors import RETRYABLE_REASONS, ProtocolError, ReceiptError
+from protocols.errors import RETRYABLE_REASONS, ProtocolError, Reason, ReceiptError
 from protocols.registry import Feature, best_common
 from protocols.timefmt import format_time
 from protocols.v1.directory import NodeEntry
@@ -99,7 +99,7 @@ def _send_claimed(node: Node, peer: NodeEntry, claimed: list[Claimed]) -> None:
     try:
         response = _post(node, peer, claimed)
         gossip.consider(node, peer.id, response.directory_version)
-        receipts = _outcomes(response, claimed)
+        receipts = _outcomes(node, peer.id, response, claimed)
     except RequestRefused as refusal:
         if refusal.reason in RETRYABLE_REASONS:
             _record_failure(node, peer.id, claimed, str(refusal))
@@ -164,7 +164,7 @@ def _post(node: Node, peer: NodeEntry, claimed: list[Claimed]) -> PeerResponse:
     return node.transport.post(peer, ENVELOPES_PATH, body)
 
 
-def _outcomes(response: PeerResponse, claimed: list[Claimed]) -> list[Receipt]:
+def _outcomes(node: Node, peer_id: str, response: PeerResponse, claimed: list[Claimed]) -> list[Receipt]:
     """One receipt per claimed envelope, or an error that applies to the whole request."""
     payload = response.payload
     if not isinstance(payload, dict):
@@ -175,11 +175,20 @@ def _outcomes(response: PeerResponse, claimed: list[Claimed]) -> list[Receipt]:
             raise TransportError("batch answer does not hold one receipt per envelope")
         return [_parse(item) for item in items]
     receipt = _parse(payload)
-    if len(claimed) == 1 and response.status in (200, 422):
+    if len(claimed) == 1 and response.status in (200, 422) and receipt.envelope_id is not None:
         return [receipt]
-    # A signed rejection of the whole request (authentication, size, replay ...).
+    # A signed rejection naming no envelope refuses the whole request (authentication, size,
+    # replay ...), whatever HTTP status came with it (the status is not signed). It is acted on
+    # only when it is signed by the peer, dated now, and names this request's Content-Digest: a
+    # rejection captured from another exchange must not finally refuse these envelopes.
     if receipt.reason is None or receipt.envelope_id is not None:
         raise TransportError(f"HTTP {response.status}: unexpected answer")
+    if receipt.request_digest is None or receipt.request_digest != response.sent_digest:
+        raise TransportError(f"HTTP {response.status}: a rejection that does not name this request")
+    try:
+        verify_receipt(receipt, node.directory.current(), receiver=peer_id, now=node.clock.now())
+    except ReceiptError as exc:
+        raise TransportError(f"HTTP {response.status}: a rejection that does not verify ({exc.reason})") from exc
     raise RequestRefused(receipt)
 
 
@@ -216,14 +225,31 @@ def _record_outcomes(node: Node, peer_id: str, claimed: list[Claimed], receipts:
         }
         for item, receipt in zip(claimed, receipts, strict=True):
             row = rows.get(item.id)
-            if row is None or row.state != OutboxState.PENDING:
+            if row is None or row.state not in (OutboxState.PENDING, OutboxState.FAILED):
+                continue
+            try:
+                verify_receipt(
+                    receipt,
+                    directory,
+                    receiver=peer_id,
+                    envelope_id=item.id,
+                    envelope_sha256=item.sha256,
+                    envelope_sender=node.id,
+                    lifetime=(row.created_at, row.expires_at),
+                    now=now,
+                )
+            except ReceiptError as exc:
+                if row.state == OutboxState.PENDING:
+                    row.lease_until = None
+                    _retry_later(node, row, now, f"receipt not accepted: {exc.reason}")
+                continue
+            if row.state == OutboxState.FAILED:
+                # We gave up while this post was in flight; the proof of delivery still counts.
+                if receipt.delivered:
+                    log.info("late receipt for %s, given up earlier: delivered after all", item.id)
+                    row.state, row.delivered_at, row.receipt = OutboxState.DELIVERED, now, receipt.proof.raw
                 continue
             row.lease_until = None
-            try:
-                verify_receipt(receipt, directory, receiver=peer_id, envelope_id=item.id, envelope_sha256=item.sha256)
-            except ReceiptError as exc:
-                _retry_later(node, row, now, f"receipt not accepted: {exc.reason}")
-                continue
             if receipt.delivered:
                 row.state = OutboxState.DELIVERED
                 row.delivered_at = now
@@ -277,6 +303,8 @@ def ping(node: Node, peer_id: str) -> PeerResponse:
     gossip.consider(node, peer_id, response.directory_version)
     payload = response.payload
     if response.status != 200 or not isinstance(payload, dict) or payload.get("typ") != PONG_TYP:
-        reason = payload.get("reason") if isinstance(payload, dict) else None
-        raise TransportError(f"ping to {peer_id}: HTTP {response.status} {reason or ''}".strip())
+        # Only a known reason code from the peer's answer is kept, never its free text.
+        claimed = payload.get("reason") if isinstance(payload, dict) else None
+        reason = claimed if claimed in Reason.__members__.values() else ""
+        raise TransportError(f"ping to {peer_id}: HTTP {response.status} {reason}".strip())
     return response

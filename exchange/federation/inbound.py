@@ -106,8 +106,12 @@ def authenticate(node: Node, request: httpsig.HttpRequest, body: bytes, now: dat
     return sender
 
 
-def request_rejection(node: Node, error: ProtocolError, now: datetime) -> Answer:
-    """A signed rejection for a request we could not authenticate or read at all."""
+def request_rejection(node: Node, error: ProtocolError, now: datetime, request_digest: str | None = None) -> Answer:
+    """A signed rejection for a request we could not authenticate or read at all.
+
+    It names the request's Content-Digest (as received, checked or not), so the sender can tell
+    it answers this request and not another one whose rejection someone replays.
+    """
     receipt = issue_receipt(
         status=Status.REJECTED,
         receiver=node.id,
@@ -115,6 +119,7 @@ def request_rejection(node: Node, error: ProtocolError, now: datetime) -> Answer
         received=now,
         reason=error.reason,
         detail=error.message,
+        request_digest=request_digest,
     )
     return Answer(_REQUEST_STATUS.get(error.reason, 400), receipt.to_json())
 
@@ -130,11 +135,12 @@ def receive_envelopes(node: Node, request: httpsig.HttpRequest, body: bytes) -> 
         items, single = _split(payload, node.settings.max_batch)
     except ProtocolError as exc:
         log.info("refused a request: %s", exc.reason)
-        return request_rejection(node, exc, now)
+        return request_rejection(node, exc, now, request.headers.get("Content-Digest"))
     directory = node.directory.current()
     with node.transaction() as session:
         liveness.peer_seen(session, sender.id, now)
-        receipts = _Receiver(node, session, directory, sender.id, now).receive(items)
+        digest = request.headers.get("Content-Digest") if single else None
+        receipts = _Receiver(node, session, directory, sender.id, now, digest).receive(items)
     if single:
         receipt = receipts[0]
         return Answer(422 if receipt.status == Status.REJECTED else 200, receipt.to_json(), sender.id)
@@ -155,7 +161,7 @@ def receive_ping(node: Node, request: httpsig.HttpRequest, body: bytes) -> Answe
         ):
             raise ProtocolError(Reason.MALFORMED_REQUEST, "not a ping from the signing node to us")
     except ProtocolError as exc:
-        return request_rejection(node, exc, now)
+        return request_rejection(node, exc, now, request.headers.get("Content-Digest"))
     with node.transaction() as session:
         liveness.peer_seen(session, sender.id, now)
     return Answer(200, {"typ": PONG_TYP, "node": node.id, "received": format_time(now)}, sender.id)
@@ -192,6 +198,9 @@ class _Receiver:
     directory: Directory
     sender: str
     now: datetime
+    # The request's Content-Digest when it carried a single envelope: a rejection that can name no
+    # envelope (it could not be read) then names the request instead, like a whole-request one.
+    request_digest: str | None = None
 
     def receive(self, items: list[Any]) -> list[Receipt]:
         receipts: list[Receipt | None] = [None] * len(items)
@@ -327,4 +336,5 @@ class _Receiver:
             envelope_sender=self.sender,
             reason=reason,
             detail=detail,
+            request_digest=self.request_digest if envelope_id is None else None,
         )

@@ -75,10 +75,10 @@ def _handle(handler: Handler) -> Response:
         body = _read_body(node)
         answer = handler(node, signed_request(node), body)
     except ProtocolError as exc:
-        answer = inbound.request_rejection(node, exc, node.clock.now())
+        answer = inbound.request_rejection(node, exc, node.clock.now(), request.headers.get("Content-Digest"))
     except ConfigurationError:
         error = ProtocolError(Reason.TEMPORARILY_UNAVAILABLE, "this node is not ready to receive")
-        answer = inbound.request_rejection(node, error, node.clock.now())
+        answer = inbound.request_rejection(node, error, node.clock.now(), request.headers.get("Content-Digest"))
     return _respond(node, answer)
 
 

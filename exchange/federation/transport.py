@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
@@ -75,6 +75,7 @@ class PeerResponse:
     status: int
     payload: Any
     directory_version: int | None
+    sent_digest: str | None = None  # the Content-Digest of the request this answers
 
 
 class Transport:
@@ -121,7 +122,8 @@ class Transport:
         version = self._directory_version()
         if version is not None:
             headers[DIRECTORY_VERSION_HEADER] = str(version)
-        return self._send("POST", url, headers=headers, data=body)
+        response = self._send("POST", url, headers=headers, data=body)
+        return replace(response, sent_digest=message.headers["Content-Digest"])
 
     def get(self, peer: NodeEntry, path: str, *, max_bytes: int = MAX_RESPONSE_BYTES) -> tuple[PeerResponse, bytes]:
         """GET a public federation resource; returns the parsed answer and the raw bytes."""

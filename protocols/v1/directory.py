@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from crypto import CryptoError, EncryptionPublicKey, InvalidKeyError, SignatureError, SigningKey, VerifyKey
 from crypto.encoding import b64url_encode
@@ -41,6 +42,7 @@ MAX_NODES = 200
 MAX_KEYS_PER_NODE = 16
 MAX_GOVERNANCE_KEYS = 32
 MAX_SIGNATURES = 32
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -315,9 +317,11 @@ def _read_governance(reader: Reader) -> Governance:
 
 def _verify_key(item: Reader) -> VerifyKey:
     try:
-        return VerifyKey(item.binary("public_key", size=32))
+        key = VerifyKey(item.binary("public_key", size=32))
+        key.check_usable()
     except InvalidKeyError as exc:
         raise DirectoryError(Reason.DIRECTORY_INVALID_KEY, "public key is not usable") from exc
+    return key
 
 
 def _read_node(reader: Reader) -> NodeEntry:
@@ -325,6 +329,13 @@ def _read_node(reader: Reader) -> NodeEntry:
     endpoint = reader.text("endpoint", max_len=512)
     if not endpoint.startswith(("https://", "http://")) or endpoint.endswith("/"):
         raise reader.fail("endpoint", "must be an http(s) URL without a trailing slash")
+    try:
+        host = urlsplit(endpoint).hostname
+    except ValueError as exc:
+        raise reader.fail("endpoint", "is not a URL") from exc
+    # Plain HTTP only on loopback (tests, the demo): between hosts every exchange needs TLS.
+    if endpoint.startswith("http://") and host not in LOOPBACK:
+        raise reader.fail("endpoint", "must use https unless it is on loopback")
     keys = tuple(_read_key(item) for item in reader.objects("keys", min_items=1, max_items=MAX_KEYS_PER_NODE))
     return NodeEntry(
         id=reader.text("id", pattern=NODE_ID),
@@ -416,7 +427,7 @@ def check_keys(directory: Directory) -> None:
         for key in node.keys:
             try:
                 if key.alg == ED25519:
-                    VerifyKey(key.public)
+                    VerifyKey(key.public).check_usable()
                 else:
                     EncryptionPublicKey(key.public).check_usable()
             except InvalidKeyError as exc:

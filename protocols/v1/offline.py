@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from crypto import EncryptionKey, SignatureError
 from crypto.encoding import b64url_encode
 from protocols.errors import ProtocolError
+from protocols.text import printable
 from protocols.timefmt import format_time
 from protocols.v1.directory import Directory, count_signatures, parse_directory
 from protocols.v1.envelope import Content, Envelope, open_envelope, parse_envelope_bytes, verify_content
-from protocols.v1.receipt import Receipt, parse_receipt_bytes, verify_receipt
+from protocols.v1.receipt import Receipt, Status, parse_receipt_bytes, verify_receipt
 
 
 @dataclass
@@ -107,8 +108,9 @@ def check_envelope(
             f"content opened; inner signature by {header.sender} ({content.signer_kid}) holds and matches the header"
         )
         for approval in content.approvals:
-            report.info(f"  {approval.role}: {approval.name}, {approval.authority}, {format_time(approval.at)}")
-        report.info("  body: " + json.dumps(content.body, ensure_ascii=False, sort_keys=True))
+            who = printable(f"{approval.name}, {approval.authority}")
+            report.info(f"  {approval.role}: {who}, {format_time(approval.at)}")
+        report.info("  body: " + printable(json.dumps(content.body, ensure_ascii=False, sort_keys=True)))
         handling = content.handling
         report.info(
             f"  handling: {handling.confidentiality}, onward transfer {handling.onward_transfer}, "
@@ -132,16 +134,28 @@ def check_receipt(raw: bytes, directory: Directory, report: Report, envelope: En
         f"at {format_time(receipt.received)}"
     )
     try:
-        verify_receipt(
-            receipt,
-            directory,
-            receiver=receipt.receiver,
-            envelope_id=None if envelope is None else envelope.header.id,
-            envelope_sha256=None if envelope is None else envelope.sha256,
-        )
+        if envelope is None:
+            verify_receipt(receipt, directory, receiver=receipt.receiver)
+        else:
+            # The proof must come from the envelope's recipient, about this envelope, dated within
+            # its lifetime: a receipt the sender signed itself, or one backdated with a key that
+            # was revoked later, proves nothing.
+            header = envelope.header
+            verify_receipt(
+                receipt,
+                directory,
+                receiver=header.recipient,
+                envelope_id=header.id,
+                envelope_sha256=envelope.sha256,
+                envelope_sender=header.sender,
+                lifetime=(header.created, header.expires),
+            )
         report.good(f"receipt signature by {receipt.receiver} ({receipt.signer_kid})")
-        if envelope is not None:
-            report.good("receipt names this envelope by id and SHA-256")
+        if envelope is not None and receipt.status != Status.REJECTED:
+            report.good(f"receipt is from the recipient {receipt.receiver}, names this envelope by id and SHA-256")
+        elif envelope is not None:
+            named = "this envelope" if receipt.envelope_id == envelope.header.id else "no envelope"
+            report.info(f"  the rejection names {named}")
     except ProtocolError as exc:
         report.bad(f"receipt: {exc.reason} ({exc.message})")
     return receipt

@@ -10,7 +10,7 @@ unchanged, so the sender always ends up holding the first, deadline-starting sta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,10 @@ from protocols.wire import KEY_ID, MESSAGE_ID, NODE_ID, Reader
 
 TYP = "mla-exchange/receipt+v1"
 MAX_DETAIL = 300
+MAX_DIGEST = 300
+# How far a receipt's time may lie from the sender's clock when it arrives, and before the
+# envelope was created: the clock skew the envelope itself tolerates.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Status(StrEnum):
@@ -47,6 +51,7 @@ class Receipt:
     detail: str | None
     received: datetime
     original: Receipt | None
+    request_digest: str | None
     signer_kid: str
     signature: bytes = field(repr=False)
     raw: bytes = field(repr=False)
@@ -80,8 +85,14 @@ def issue_receipt(
     reason: Reason | None = None,
     detail: str | None = None,
     original: Receipt | None = None,
+    request_digest: str | None = None,
 ) -> Receipt:
-    """Sign a receipt; `detail` is a short diagnostic that must never contain case content."""
+    """Sign a receipt; `detail` is a short diagnostic that must never contain case content.
+
+    `request_digest` is the Content-Digest field of the request being refused as a whole: it
+    binds a rejection that names no envelope to that one request, so it cannot be replayed as the
+    answer to another.
+    """
     if (status == Status.REJECTED) != (reason is not None):
         raise ValueError("a reason is given exactly when the status is rejected")
     if (status == Status.DUPLICATE) != (original is not None):
@@ -100,6 +111,7 @@ def issue_receipt(
         "detail": None if detail is None else detail[:MAX_DETAIL],
         "received": format_time(truncate(received)),
         "original": None if original is None else original.to_json(),
+        "request_digest": request_digest if request_digest and len(request_digest) <= MAX_DIGEST else None,
     }
     signed_bytes = canonical_bytes(document)
     signature = signing_key.sign(signed_bytes)
@@ -121,7 +133,7 @@ def parse_receipt(value: Any, *, nested: bool = False) -> Receipt:
     top = Reader(value, Reason.RECEIPT_INVALID)
     top.only(
         "typ", "status", "receiver", "envelope_id", "envelope_sha256", "envelope_sender", "reason",
-        "detail", "received", "original", "signature",
+        "detail", "received", "original", "request_digest", "signature",
     )  # fmt: skip
     top.const("typ", TYP)
     try:
@@ -156,6 +168,7 @@ def parse_receipt(value: Any, *, nested: bool = False) -> Receipt:
         detail=top.optional_text("detail", max_len=MAX_DETAIL),
         received=top.timestamp("received"),
         original=original,
+        request_digest=top.optional_text("request_digest", max_len=MAX_DIGEST),
         signer_kid=sig.text("kid", pattern=KEY_ID),
         signature=sig.binary("sig", size=64),
         raw=canonical_bytes(value),
@@ -170,11 +183,17 @@ def verify_receipt(
     receiver: str,
     envelope_id: str | None = None,
     envelope_sha256: bytes | None = None,
+    envelope_sender: str | None = None,
+    lifetime: tuple[datetime, datetime] | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Raise ReceiptError unless `receipt` is signed by `receiver` and answers the named envelope.
 
     A duplicate receipt's original must itself verify and answer the same envelope, because the
-    original is what the sender keeps as proof of delivery.
+    original is what the sender keeps as proof of delivery. With `lifetime` (the envelope's
+    created and expires), an acceptance must be dated within it: a receiver's key stolen and then
+    revoked cannot backdate a proof of delivery for an envelope made after the revocation. With
+    `now` (a sender reading a live answer), the receipt must be dated about now.
     """
     for item in (receipt, receipt.original) if receipt.original is not None else (receipt,):
         if item.receiver != receiver:
@@ -186,6 +205,14 @@ def verify_receipt(
             raise ReceiptError(Reason.RECEIPT_SIGNATURE_INVALID, "receipt signature does not hold") from exc
         if envelope_id is not None and not _answers(item, envelope_id, envelope_sha256):
             raise ReceiptError(Reason.RECEIPT_MISMATCH, "receipt answers another envelope")
+        if envelope_sender is not None and item.envelope_sender not in (None, envelope_sender):
+            raise ReceiptError(Reason.RECEIPT_MISMATCH, "receipt names another sender")
+        if lifetime is not None and item.status != Status.REJECTED:
+            created, expires = lifetime
+            if not created - CLOCK_SKEW <= item.received < expires:
+                raise ReceiptError(Reason.RECEIPT_MISMATCH, "receipt is dated outside the envelope's lifetime")
+    if now is not None and abs(receipt.received - now) > CLOCK_SKEW:
+        raise ReceiptError(Reason.RECEIPT_MISMATCH, "receipt is not dated now")
 
 
 def _answers(receipt: Receipt, envelope_id: str, envelope_sha256: bytes | None) -> bool:

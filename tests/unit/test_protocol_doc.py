@@ -1,10 +1,11 @@
 """docs/protocol.md and its worked example (docs/example/): the files verify, and the doc shows them.
 
 The example is made by docs/make_example.py with published keys. These tests check every signature
-and hash in it with the reference code, recompute the sealing by hand, check that the copies in
-protocol.md are byte-identical to the files, that the reason-code table agrees with the code, and
-that running the generator again gives the same bytes (so neither the files nor the doc can drift
-from the code without a test failing). Tampering with any file makes at least one test fail.
+and hash in it with the reference code (including the sender's checks of 7.3 and 8.3), recompute
+the sealing by hand, check that the copies in protocol.md are byte-identical to the files, that the
+reason-code table and the limits quoted agree with the code, and that running the generator again
+gives the same bytes (so neither the files nor the doc can drift from the code without a test
+failing). Tampering with any file makes at least one test fail.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ REQUIRED_BLOCKS = {
     ("http-response.txt", None),
     ("receipt.json", None),
     ("receipt-duplicate.json", None),
+    ("receipt-request-rejected.json", None),
 }
 
 
@@ -103,6 +105,10 @@ def t_send():
     return parse_time(values()["times"]["http_signed_and_received"])
 
 
+def t_repeat():
+    return parse_time(values()["times"]["repeat_signed_and_received"])
+
+
 def directory():
     return parse_directory(file("directory.json"))
 
@@ -126,6 +132,18 @@ def received_request(fields: list[tuple[str, str]] | None = None) -> tuple[https
     method, target, _version = start
     host = dict(fields)["Host"]
     return httpsig.HttpRequest(method, f"http://{host}{target}", httpsig.Headers(fields)), body
+
+
+def sender_checks() -> dict[str, Any]:
+    """What BA, the sender, checks of a receipt for its envelope (protocol.md 7.3 items 2 to 6)."""
+    header = envelope().header
+    return {
+        "receiver": "RS",
+        "envelope_id": header.id,
+        "envelope_sha256": envelope().sha256,
+        "envelope_sender": "BA",
+        "lifetime": (header.created, header.expires),
+    }
 
 
 def lookup(kid: str) -> VerifyKey:
@@ -291,8 +309,10 @@ def test_accepted_receipt_verifies_for_the_envelope():
     assert receipt.raw == file("receipt.json")
     assert receipt.signed_bytes == file("receipt-signed.json")
     sha = hashlib.sha256(file("envelope.json")).digest()
-    verify_receipt(receipt, directory(), receiver="RS", envelope_id=envelope().header.id, envelope_sha256=sha)
+    verify_receipt(receipt, directory(), **sender_checks(), now=t_send())
     assert receipt.status == Status.ACCEPTED
+    assert receipt.request_digest is None
+    assert b'"request_digest":null' in file("receipt-signed.json")
     assert receipt.envelope_sha256 == sha == envelope().sha256
     assert receipt.envelope_sender == "BA"
     assert receipt.received == t_send()
@@ -301,13 +321,69 @@ def test_accepted_receipt_verifies_for_the_envelope():
 
 def test_duplicate_receipt_carries_the_original_unchanged():
     duplicate = parse_receipt_bytes(file("receipt-duplicate.json"))
-    verify_receipt(
-        duplicate, directory(), receiver="RS", envelope_id=envelope().header.id, envelope_sha256=envelope().sha256
-    )
+    verify_receipt(duplicate, directory(), **sender_checks(), now=t_repeat())
     assert duplicate.status == Status.DUPLICATE
+    assert duplicate.received == t_repeat()
     assert duplicate.original is not None
     assert duplicate.original.raw == file("receipt.json")
     assert duplicate.proof.raw == file("receipt.json")
+
+
+def test_receipts_are_refused_outside_the_senders_time_checks():
+    """7.3 items 6 and 7: a proof of delivery is dated within the envelope's lifetime and, read live, now."""
+    receipt = parse_receipt_bytes(file("receipt.json"))
+    verify_receipt(receipt, directory(), **sender_checks(), now=t_send() + timedelta(minutes=5))
+    with pytest.raises(ReceiptError) as caught:
+        verify_receipt(receipt, directory(), **sender_checks(), now=t_send() + timedelta(minutes=5, seconds=1))
+    assert caught.value.reason == Reason.RECEIPT_MISMATCH
+    header = envelope().header
+    later = {**sender_checks(), "lifetime": (header.created + timedelta(minutes=5, seconds=3), header.expires)}
+    with pytest.raises(ReceiptError) as caught:
+        verify_receipt(receipt, directory(), **later)
+    assert caught.value.reason == Reason.RECEIPT_MISMATCH
+    with pytest.raises(ReceiptError) as caught:
+        verify_receipt(receipt, directory(), **{**sender_checks(), "envelope_sender": "HR"})
+    assert caught.value.reason == Reason.RECEIPT_MISMATCH
+
+
+def test_request_rejection_names_the_request_it_refuses():
+    rejection = parse_receipt_bytes(file("receipt-request-rejected.json"))
+    assert rejection.raw == file("receipt-request-rejected.json")
+    assert rejection.status == Status.REJECTED
+    assert rejection.reason == Reason.REPLAYED_REQUEST
+    assert (rejection.envelope_id, rejection.envelope_sha256, rejection.envelope_sender) == (None, None, None)
+    _start, fields, _body = http_message()
+    assert rejection.request_digest == dict(fields)["Content-Digest"] == values()["http"]["content_digest"]
+    assert rejection.request_digest == values()["receipt"]["repeat_content_digest"]
+    assert rejection.received == t_repeat()
+    verify_receipt(rejection, directory(), receiver="RS", now=t_repeat())
+    # It is a possible receipt for the envelope too (a rejection may name no envelope), 7.3.
+    verify_receipt(rejection, directory(), **sender_checks(), now=t_repeat())
+
+
+def test_a_sender_acts_on_a_request_rejection_only_for_its_own_request():
+    """8.3 item 3, with the reference sender's own code: the digest it sent, signed by the peer, dated now."""
+    from types import SimpleNamespace
+
+    from exchange.federation.delivery import Claimed, RequestRefused, _outcomes
+    from exchange.federation.transport import PeerResponse, TransportError
+
+    payload = parse_strict(file("receipt-request-rejected.json"))
+    status = values()["receipt"]["request_rejection_http_status"]
+    sent = values()["receipt"]["repeat_content_digest"]
+    claimed = [Claimed("outbox-row", file("envelope.json"), envelope().sha256)]
+
+    def outcome(now, sent_digest):
+        node = SimpleNamespace(directory=SimpleNamespace(current=directory), clock=SimpleNamespace(now=lambda: now))
+        return _outcomes(node, "RS", PeerResponse(status, payload, 1, sent_digest), claimed)
+
+    with pytest.raises(RequestRefused) as refused:
+        outcome(t_repeat(), sent)
+    assert refused.value.reason == Reason.REPLAYED_REQUEST
+    other = "sha-256=:" + base64.b64encode(hashlib.sha256(b"another body").digest()).decode() + ":"
+    for now, sent_digest in ((t_repeat(), other), (t_repeat(), None), (t_repeat() + timedelta(minutes=6), sent)):
+        with pytest.raises(TransportError):
+            outcome(now, sent_digest)
 
 
 def test_http_response_holds_the_receipt():
@@ -530,6 +606,66 @@ def test_patterns_and_limits_quoted_in_the_doc_are_the_codes():
     assert timedelta(days=90) == envelope_module.MAX_TTL
     assert "at most `created` + 90 days" in doc
     assert timedelta(seconds=300) == httpsig.MAX_VALIDITY
+
+
+def _table(doc: str, heading: str) -> dict[str, str]:
+    """First column -> second column of the first table after `heading`."""
+    section = doc[doc.index(heading) :]
+    rows: dict[str, str] = {}
+    for line in section[section.index("\n|") + 1 :].splitlines():
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = cells[1]
+    return rows
+
+
+def test_limits_quoted_in_the_doc_are_the_codes():
+    from exchange.config import Settings
+    from exchange.directory import gossip
+    from exchange.federation import transport
+    from protocols.v1 import directory as directory_module
+    from protocols.v1 import receipt as receipt_module
+
+    mib = 1024 * 1024
+    doc = DOC.read_text(encoding="utf-8")
+    limits = _table(doc, "### 1.5 Media type and size limits")
+    settings = Settings(node_id="XX", home=DOCS, database_url="sqlite://")
+    assert limits["request body"] == f"{settings.max_request_bytes // mib} MiB (16 777 216 bytes)"
+    assert settings.max_request_bytes == 16 * mib
+    assert limits["one envelope (its canonical bytes)"] == f"{settings.max_envelope_bytes // mib} MiB (2 097 152 bytes)"
+    assert settings.max_envelope_bytes == 2 * mib
+    assert limits["envelopes in one batch"] == str(settings.max_batch)
+    assert limits["directory: nodes / keys per node / governance keys / signatures"] == (
+        f"{directory_module.MAX_NODES} / {directory_module.MAX_KEYS_PER_NODE} / "
+        f"{directory_module.MAX_GOVERNANCE_KEYS} / {directory_module.MAX_SIGNATURES}"
+    )
+    assert limits["receipt `detail`"] == f"{receipt_module.MAX_DETAIL} characters"
+    assert limits["receipt `request_digest`"] == f"{receipt_module.MAX_DIGEST} characters"
+    assert limits["answer a sender reads"] == f"{transport.MAX_RESPONSE_BYTES // mib} MiB"
+    assert limits["a directory fetched from a peer (3.7)"] == f"{gossip.MAX_DIRECTORY_BYTES // mib} MiB"
+    assert limits["time to read a whole answer"] == f"{settings.request_deadline:g} s from the start of the request"
+    # The same limits where the directory members are described (3.1).
+    for quoted in (
+        f"0–{directory_module.MAX_NODES} node entries",
+        f"0–{directory_module.MAX_SIGNATURES} signature objects",
+        f"1–{directory_module.MAX_GOVERNANCE_KEYS} objects `{{holder, kid, public_key}}`",
+        f"1–{directory_module.MAX_KEYS_PER_NODE} key entries",
+        f"at most 2 MiB ({gossip.MAX_DIRECTORY_BYTES:,} bytes)".replace(",", " "),
+        f"per {gossip.RETRY_SECONDS:g} seconds",
+    ):
+        assert quoted in doc, f"protocol.md does not say {quoted!r}"
+    # The sender's HTTP client (8.3) and the receipts' clock skew (7.3).
+    client = doc[doc.index("### 8.3") : doc.index("1. HTTP 200 with")]
+    assert f"at most {settings.connect_timeout:g} s to connect" in client
+    assert f"at most {settings.http_timeout:g} s for" in client
+    assert f"reads at most {transport.MAX_RESPONSE_BYTES // mib} MiB" in client
+    assert f"{settings.request_deadline:g} s after the request started" in client
+    assert timedelta(minutes=5) == receipt_module.CLOCK_SKEW
+    assert "`created - 5 minutes ≤ received < expires`" in doc
+    assert "`|received - now| ≤ 5 minutes`" in doc
+    assert sorted(directory_module.LOOPBACK) == ["127.0.0.1", "::1", "localhost"]
+    assert "`127.0.0.1`, `localhost` or `::1`" in doc
 
 
 # -- the generator ------------------------------------------------------------------------------------

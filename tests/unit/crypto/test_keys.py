@@ -75,3 +75,35 @@ def test_wrong_lengths_are_refused():
         SigningKey(b"\x00" * 33)
     with pytest.raises(InvalidKeyError):
         EncryptionPublicKey(b"\x00" * 16)
+
+
+# (0, -1): the point of order 2 on edwards25519.
+ORDER_TWO = bytes.fromhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
+
+
+def test_generated_keys_are_usable():
+    SigningKey.generate().public.check_usable()
+
+
+def test_cve_2025_69277_mixed_order_points_are_refused():
+    """libsodium < 1.0.20-stable (2025-12-31) took P + (0, -1) for a valid point; 1.6.2's does not."""
+    import nacl.bindings as sodium  # the test builds the attack point with raw libsodium
+
+    public = SigningKey.generate().public.raw
+    mixed = sodium.crypto_core_ed25519_add(public, ORDER_TWO)
+    with pytest.raises(InvalidKeyError):
+        VerifyKey(mixed).check_usable()
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "0100000000000000000000000000000000000000000000000000000000000000",  # the identity
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # order 2
+        "0000000000000000000000000000000000000000000000000000000000000080",  # order 4
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+    ],
+)
+def test_small_order_ed25519_keys_are_refused(point):
+    with pytest.raises(InvalidKeyError):
+        VerifyKey(bytes.fromhex(point)).check_usable()

@@ -193,3 +193,72 @@ def test_a_node_does_not_send_to_itself(ba):
 
     with pytest.raises(ProtocolError), node.transaction() as session:
         send_message(node, session, recipient="BA", message_type="status.query", body=BODY)
+
+
+def _answer(node, envelope_id, receipt, *, status=200, sent_digest="sha-256=:abc=:"):
+    from exchange.federation.delivery import Claimed
+    from exchange.federation.transport import PeerResponse
+
+    row = _row(node, envelope_id)
+    return PeerResponse(status, receipt.to_json(), None, sent_digest), [
+        Claimed(row.id, row.envelope, row.envelope_sha256)
+    ]
+
+
+def _rs_signing(tmp_path):
+    from crypto.keyfile import decrypt_private_key
+
+    return decrypt_private_key((tmp_path / "RS" / "keys" / "signing.key").read_bytes(), "pw")
+
+
+def test_a_whole_request_rejection_counts_only_for_the_request_it_names(ba, tmp_path):
+    """A signed rejection captured from another exchange must not finally refuse our envelopes."""
+    from exchange.federation import delivery
+    from exchange.federation.transport import TransportError
+    from protocols.errors import Reason
+    from protocols.v1.receipt import Status, issue_receipt
+
+    _app, node, clock = ba
+    envelope_id = _send(node)
+    rejection = issue_receipt(
+        status=Status.REJECTED,
+        receiver="RS",
+        signing_key=_rs_signing(tmp_path),
+        received=clock.now(),
+        reason=Reason.PAYLOAD_TOO_LARGE,
+        request_digest="sha-256=:another-request=:",
+    )
+    response, claimed = _answer(node, envelope_id, rejection, status=413)
+    with pytest.raises(TransportError, match="does not name this request"):
+        delivery._outcomes(node, "RS", response, claimed)
+    # The HTTP status is not signed: a null-id rejection served as a single envelope's 422 is checked alike.
+    disguised, claimed = _answer(node, envelope_id, rejection, status=422)
+    with pytest.raises(TransportError, match="does not name this request"):
+        delivery._outcomes(node, "RS", disguised, claimed)
+    bound, claimed = _answer(node, envelope_id, rejection, status=413, sent_digest="sha-256=:another-request=:")
+    with pytest.raises(delivery.RequestRefused):
+        delivery._outcomes(node, "RS", bound, claimed)
+
+
+def test_a_late_receipt_still_proves_delivery_after_we_gave_up(ba, tmp_path):
+    from exchange.federation import delivery
+    from protocols.v1.envelope import parse_envelope_bytes
+    from protocols.v1.receipt import Status, issue_receipt
+
+    _app, node, clock = ba
+    envelope_id = _send(node)
+    clock.advance(timedelta(days=3, seconds=1))
+    sweep(node)
+    assert _row(node, envelope_id).state == OutboxState.FAILED
+    receipt = issue_receipt(
+        status=Status.ACCEPTED,
+        receiver="RS",
+        signing_key=_rs_signing(tmp_path),
+        received=clock.now(),
+        envelope=parse_envelope_bytes(_row(node, envelope_id).envelope),
+    )
+    response, claimed = _answer(node, envelope_id, receipt)
+    delivery._record_outcomes(node, "RS", claimed, delivery._outcomes(node, "RS", response, claimed))
+    row = _row(node, envelope_id)
+    assert row.state == OutboxState.DELIVERED
+    assert row.receipt == receipt.raw

@@ -135,6 +135,8 @@ def test_update(fed, current, name, build, expected):
         ("threshold above n", lambda doc: doc["governance"].update(threshold=4)),
         ("threshold zero", lambda doc: doc["governance"].update(threshold=0)),
         ("endpoint with a slash", lambda doc: doc["nodes"][0].update(endpoint="http://x/")),
+        ("plain http beyond loopback", lambda doc: doc["nodes"][0].update(endpoint="http://mla.pravosudje.ba")),
+        ("endpoint that is not a URL", lambda doc: doc["nodes"][0].update(endpoint="http://[::1")),
         ("version as a string", lambda doc: doc.update(version="6")),
     ],
 )

@@ -133,3 +133,45 @@ def test_a_duplicate_must_carry_an_acceptance(fed, envelope):
     with pytest.raises(ProtocolError) as caught:
         r.parse_receipt_bytes(canonical_bytes(document))
     assert caught.value.reason == Reason.RECEIPT_INVALID
+
+
+def test_an_acceptance_must_be_dated_within_the_envelopes_lifetime(fed, directory, envelope):
+    """A stolen, later revoked, receiver key cannot backdate a proof of delivery."""
+    from datetime import timedelta
+
+    backdated = issue(fed, envelope, received=T0 - timedelta(days=1))
+    lifetime = (envelope.header.created, envelope.header.expires)
+    r.verify_receipt(
+        backdated, directory, receiver="RS", envelope_id=envelope.header.id, envelope_sha256=envelope.sha256
+    )
+    with pytest.raises(ReceiptError) as caught:
+        r.verify_receipt(
+            backdated,
+            directory,
+            receiver="RS",
+            envelope_id=envelope.header.id,
+            envelope_sha256=envelope.sha256,
+            lifetime=lifetime,
+        )
+    assert caught.value.reason == Reason.RECEIPT_MISMATCH
+    with pytest.raises(ReceiptError):
+        r.verify_receipt(issue(fed, envelope), directory, receiver="RS", now=T0 + timedelta(hours=1))
+    r.verify_receipt(issue(fed, envelope), directory, receiver="RS", lifetime=lifetime, now=T0 + timedelta(seconds=30))
+
+
+def test_a_receipt_naming_another_sender_is_refused(fed, directory, envelope):
+    with pytest.raises(ReceiptError) as caught:
+        r.verify_receipt(issue(fed, envelope), directory, receiver="RS", envelope_sender="HR")
+    assert caught.value.reason == Reason.RECEIPT_MISMATCH
+
+
+def test_offline_verification_wants_the_recipients_receipt(fed, directory, envelope):
+    """The sender signing an 'acceptance' of its own envelope proves nothing."""
+    from protocols.v1.offline import verify_artifacts
+
+    self_signed = issue(fed, envelope, receiver="BA", signing_key=fed.nodes["BA"].signing)
+    report = verify_artifacts(directory.raw, envelope_raw=envelope.raw, receipt_raw=self_signed.raw)
+    assert not report.ok
+    assert "receipt_mismatch" in report.text()
+    genuine = verify_artifacts(directory.raw, envelope_raw=envelope.raw, receipt_raw=issue(fed, envelope).raw)
+    assert genuine.ok, genuine.text()
