@@ -15,6 +15,7 @@ from marshmallow import Schema
 
 from protocols.errors import ProtocolError, Reason
 from protocols.v1 import bodies
+from protocols.v1.templates import eio, mla, replies
 
 
 class Feature(StrEnum):
@@ -80,6 +81,25 @@ _V1_TYPES = (
     MessageType("status.query", "Status query on a request (UNTOC 18(24))", bodies.StatusQuery),
     MessageType("status.reply", "Reply to a status query", bodies.StatusReply),
     MessageType("consultation", "Consultation between authorities (EIO 6(3), 11(4))", bodies.Consultation),
+    # Formal acts: a contact point approved them, and the approval chain inside says who (four eyes).
+    MessageType("request.mla", "MLA request (ETS 30, SAP, UNTOC 18(15))", mla.MlaRequest, requires_approval=True),
+    MessageType("request.eio", "European Investigation Order (Annex A)", eio.EioRequest, requires_approval=True),
+    MessageType(
+        "request.jit_proposal", "Joint investigation team proposal", replies.JitProposal, requires_approval=True
+    ),
+    MessageType("ack.eio", "EIO confirmation of receipt (Annex B)", eio.EioAcknowledgement, requires_approval=True),
+    MessageType("ack.receipt", "Acknowledgement of receipt", replies.AckReceipt, requires_approval=True),
+    MessageType("info.request", "Request for additional information", replies.InfoRequest, requires_approval=True),
+    MessageType("info.response", "Additional information provided", replies.InfoResponse, requires_approval=True),
+    MessageType("decision.recognition", "Decision: recognised", replies.DecisionRecognition, requires_approval=True),
+    MessageType("decision.refusal", "Decision: refused", replies.DecisionRefusal, requires_approval=True),
+    MessageType("decision.postponement", "Decision: postponed", replies.DecisionPostponement, requires_approval=True),
+    MessageType(
+        "decision.other_measure", "Decision: other measure", replies.DecisionOtherMeasure, requires_approval=True
+    ),
+    MessageType("execution.result", "Execution result", replies.ExecutionResult, requires_approval=True),
+    MessageType("info.spontaneous", "Spontaneous information", replies.SpontaneousInformation, requires_approval=True),
+    MessageType("withdrawal", "Withdrawal of a request", replies.Withdrawal, requires_approval=True),
 )
 
 MESSAGE_TYPES: Mapping[str, Mapping[str, MessageType]] = {
