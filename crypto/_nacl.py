@@ -138,6 +138,23 @@ def argon2id(size: int, passphrase: bytes, salt: bytes, opslimit: int, memlimit:
     return out
 
 
+def argon2id_str(password: bytes, opslimit: int, memlimit: int) -> bytes:
+    """A self-describing argon2id hash (`$argon2id$v=19$m=...,t=...,p=1$salt$hash`), fresh random salt."""
+    try:
+        out: bytes = _argon2id.str(password, opslimit=opslimit, memlimit=memlimit)
+    except (_exc.CryptoError, ValueError, TypeError) as exc:
+        raise InvalidKeyError("argon2id parameters are not acceptable") from exc
+    return out
+
+
+def argon2id_verify(encoded: bytes, password: bytes) -> bool:
+    """Whether `password` matches an argon2id hash (libsodium compares in constant time)."""
+    try:
+        return bool(_argon2id.verify(encoded, password))
+    except (_exc.InvalidkeyError, _exc.CryptoError, ValueError, TypeError):
+        return False
+
+
 def secretbox_encrypt(key: bytes, nonce: bytes, plaintext: bytes) -> bytes:
     """XSalsa20-Poly1305 (crypto_secretbox_easy): tag followed by ciphertext."""
     out: bytes = _b.crypto_secretbox_easy(plaintext, nonce, key)

@@ -23,6 +23,7 @@ from crypto import _nacl
 from crypto.encoding import b64url_decode, b64url_encode
 from crypto.errors import CryptoError, KeyFileError
 from crypto.keys import ED25519, X25519, EncryptionKey, PrivateKey, SigningKey
+from crypto.storage import StorageKey
 
 FORMAT = "mla-exchange/private-key+v1"
 
@@ -41,7 +42,7 @@ DEFAULT_COST = KdfCost(_nacl.ARGON2ID_OPSLIMIT_INTERACTIVE, _nacl.ARGON2ID_MEMLI
 MINIMUM_COST = KdfCost(_nacl.ARGON2ID_OPSLIMIT_MIN, 8 * 1024 * 1024)
 
 
-def encrypt_private_key(key: PrivateKey, passphrase: str, cost: KdfCost = DEFAULT_COST) -> bytes:
+def encrypt_private_key(key: PrivateKey | StorageKey, passphrase: str, cost: KdfCost = DEFAULT_COST) -> bytes:
     """The JSON bytes of `key` encrypted under `passphrase`."""
     if not passphrase:
         raise KeyFileError("a passphrase is required to store a private key")
@@ -69,7 +70,7 @@ def encrypt_private_key(key: PrivateKey, passphrase: str, cost: KdfCost = DEFAUL
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def decrypt_private_key(data: bytes, passphrase: str) -> PrivateKey:
+def decrypt_private_key(data: bytes, passphrase: str) -> PrivateKey | StorageKey:
     """Read a key file written by `encrypt_private_key`; raises KeyFileError for any problem."""
     try:
         document = json.loads(data)
@@ -94,11 +95,13 @@ def decrypt_private_key(data: bytes, passphrase: str) -> PrivateKey:
         secret = _nacl.secretbox_decrypt(box_key, nonce, ciphertext)
     except CryptoError as exc:
         raise KeyFileError("wrong passphrase or tampered key file") from exc
-    key: PrivateKey
+    key: PrivateKey | StorageKey
     if alg == ED25519:
         key = SigningKey(secret)
     elif alg == X25519:
         key = EncryptionKey(secret)
+    elif alg == "storage":
+        key = StorageKey(secret)
     else:
         raise KeyFileError(f"unknown key algorithm {alg!r}")
     if key.kid != kid:

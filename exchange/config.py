@@ -52,6 +52,7 @@ class Settings:
     key_passphrase_file: str | None = None
     signing_key: str | None = field(default=None, repr=False)
     encryption_keys: str | None = field(default=None, repr=False)
+    storage_keys: str | None = field(default=None, repr=False)
     queue_name: str = "exchange"
     max_request_bytes: int = 16 * 1024 * 1024
     max_envelope_bytes: int = 2 * 1024 * 1024

@@ -4,6 +4,7 @@ Used by `exchange init`, the demo and the tests, so all three produce the same l
 
     <home>/keys/signing.key       Ed25519, argon2id + secretbox under the passphrase
     <home>/keys/encryption.key    X25519, likewise
+    <home>/keys/storage.key       symmetric key sealing stored case content, likewise
     <home>/exchange.env           EXCHANGE_* settings of this node
     <home>/node-entry.json        the public entry the governance puts into the directory
 """
@@ -18,9 +19,10 @@ from urllib.parse import urlsplit
 
 from crypto import EncryptionKey, SigningKey
 from crypto.keyfile import DEFAULT_COST, KdfCost, encrypt_private_key
+from crypto.storage import StorageKey
 from exchange.config import ENV_FILE
 from exchange.errors import ConfigurationError
-from exchange.identity import SIGNING_FILE
+from exchange.identity import SIGNING_FILE, STORAGE_FILE
 from protocols.registry import CURRENT
 from protocols.timefmt import truncate
 from protocols.v1.directory import KeyEntry, NodeEntry
@@ -68,8 +70,8 @@ def init_node_home(
     endpoint = endpoint.rstrip("/")
     keys.mkdir(parents=True, exist_ok=True)
     keys.chmod(0o700)
-    signing, encryption = SigningKey.generate(), EncryptionKey.generate()
-    for filename, key in ((SIGNING_FILE, signing), (ENCRYPTION_FILE, encryption)):
+    signing, encryption, storage = SigningKey.generate(), EncryptionKey.generate(), StorageKey.generate()
+    for filename, key in ((SIGNING_FILE, signing), (ENCRYPTION_FILE, encryption), (STORAGE_FILE, storage)):
         path = keys / filename
         path.write_bytes(encrypt_private_key(key, passphrase, cost))
         path.chmod(0o600)

@@ -61,3 +61,42 @@ def test_keys_from_the_environment(tmp_path):
 def test_unusable_key_settings_are_refused_with_a_reason(tmp_path, environ, message):
     with pytest.raises(ConfigurationError, match=message):
         load_identity(_settings(tmp_path, **environ))
+
+
+def test_storage_keys_current_first_and_retired_ones_still_read(tmp_path):
+    from crypto.storage import StorageKey
+
+    init_node_home(tmp_path, node_id="BA", endpoint="http://127.0.0.1:9", passphrase="pw", now=T0, cost=MINIMUM_COST)
+    retired = StorageKey.generate()
+    (tmp_path / "keys" / "storage-2026-01.key").write_bytes(encrypt_private_key(retired, "pw", MINIMUM_COST))
+    identity = load_identity(_settings(tmp_path, EXCHANGE_KEY_PASSPHRASE="pw"))
+    assert identity.storage_key != retired
+    assert identity.storage_key_for(retired.kid) == retired
+    with pytest.raises(ConfigurationError, match="not available"):
+        identity.storage_key_for(StorageKey.generate().kid)
+
+
+def test_storage_keys_from_the_environment(tmp_path):
+    from crypto.encoding import b64url_encode
+    from crypto.storage import StorageKey
+
+    current, retired = StorageKey.generate(), StorageKey.generate()
+    signing, encryption = SigningKey.generate(), EncryptionKey.generate()
+    identity = load_identity(
+        _settings(
+            tmp_path,
+            EXCHANGE_SIGNING_KEY=private_key_to_text(signing),
+            EXCHANGE_ENCRYPTION_KEYS=private_key_to_text(encryption),
+            EXCHANGE_STORAGE_KEYS=f"storage:{b64url_encode(current.secret)}, {b64url_encode(retired.secret)}",
+        )
+    )
+    assert identity.storage_keys == (current, retired)
+    with pytest.raises(ConfigurationError, match="malformed"):
+        load_identity(
+            _settings(
+                tmp_path,
+                EXCHANGE_SIGNING_KEY=private_key_to_text(signing),
+                EXCHANGE_ENCRYPTION_KEYS=private_key_to_text(encryption),
+                EXCHANGE_STORAGE_KEYS="storage:tooshort",
+            )
+        )
