@@ -61,7 +61,7 @@ class StatusReply(_Body):
 
     our_reference = fields.String(required=True, validate=REFERENCE)
     their_reference = fields.String(validate=REFERENCE)
-    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    state = fields.String(required=True, validate=validate.OneOf(STATES), metadata={"enum": "status_state"})
     message = fields.String(required=True, validate=FREE_TEXT)
     language = fields.String(required=True, validate=LANGUAGE_TAG)
     expected_completion = CalendarDate()
