@@ -80,6 +80,10 @@ def create_app(
 
     from exchange.directory.routes import bp as directory_health
     from exchange.federation.routes import bp as federation
+    from exchange.requests import handlers
+
+    # The case workflow hears about arrivals, receipts and failures in their own transactions.
+    handlers.register()
 
     app.register_blueprint(federation)
     app.register_blueprint(directory_health)

@@ -17,7 +17,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from exchange.directory import gossip
-from exchange.federation import liveness
+from exchange.federation import hooks, liveness
 from exchange.federation.inbound import BATCH_TYP, PING_TYP, PONG_TYP, RECEIPTS_TYP
 from exchange.federation.models import OutboundEnvelope, OutboxState, Peer
 from exchange.federation.scheduling import delivery_key, schedule_delivery
@@ -248,6 +248,7 @@ def _record_outcomes(node: Node, peer_id: str, claimed: list[Claimed], receipts:
                 if receipt.delivered:
                     log.info("late receipt for %s, given up earlier: delivered after all", item.id)
                     row.state, row.delivered_at, row.receipt = OutboxState.DELIVERED, now, receipt.proof.raw
+                    hooks.delivered(node, session, item.id, receipt.proof)
                 continue
             row.lease_until = None
             if receipt.delivered:
@@ -255,6 +256,7 @@ def _record_outcomes(node: Node, peer_id: str, claimed: list[Claimed], receipts:
                 row.delivered_at = now
                 row.receipt = receipt.proof.raw
                 row.last_error = None
+                hooks.delivered(node, session, item.id, receipt.proof)
             elif receipt.reason in RETRYABLE_REASONS:
                 _retry_later(node, row, now, f"refused for now: {receipt.reason}")
             else:
@@ -263,6 +265,7 @@ def _record_outcomes(node: Node, peer_id: str, claimed: list[Claimed], receipts:
                 row.receipt = receipt.raw
                 row.last_error = f"refused by {peer_id}: {receipt.reason}"
                 log.warning("%s refused envelope %s: %s", peer_id, item.id, receipt.reason)
+                hooks.failed(node, session, item.id, str(receipt.reason))
         liveness.peer_succeeded(session, peer_id, now)
         if _more_due(session, peer_id, now):
             schedule_delivery(session, peer_id)

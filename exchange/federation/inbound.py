@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crypto import VerifyKey
-from exchange.federation import liveness
+from exchange.federation import hooks, liveness
 from exchange.federation.models import InboundEnvelope
 from exchange.federation.replay import remember_nonce
 from exchange.node import Node
@@ -40,7 +40,15 @@ from protocols.errors import EnvelopeError, ProtocolError, Reason
 from protocols.timefmt import format_time
 from protocols.v1 import httpsig
 from protocols.v1.directory import Directory, NodeEntry
-from protocols.v1.envelope import Envelope, open_envelope, parse_envelope, verify_content, verify_envelope
+from protocols.v1.envelope import (
+    Content,
+    Envelope,
+    open_envelope,
+    parse_envelope,
+    parse_envelope_bytes,
+    verify_content,
+    verify_envelope,
+)
 from protocols.v1.receipt import Receipt, Status, issue_receipt, parse_receipt_bytes
 from protocols.wire import MESSAGE_ID
 
@@ -214,17 +222,45 @@ class _Receiver:
         # Step 8 for the whole request at once: one query, not one per envelope.
         seen = self._stored([envelope.header.id for _index, envelope in checked])
         accepted: list[tuple[int, Envelope, Receipt]] = []
+        contents: dict[str, Content] = {}
         for index, envelope in checked:
             earlier = seen.get(envelope.header.id)
             if earlier is not None:
                 receipts[index] = self._repeat(earlier, envelope)
                 continue
-            outcome = self._open(envelope)
+            outcome, content = self._open(envelope)
             receipts[index] = outcome
-            if outcome.status == Status.ACCEPTED:
+            if content is not None:
                 accepted.append((index, envelope, outcome))
-        self._store(accepted, receipts)
+                contents[envelope.header.id] = content
+        stored = self._store(accepted, receipts)
+        failures = {
+            envelope.header.id: failure
+            for envelope, receipt in stored
+            if (
+                failure := hand_over(
+                    self.node, self.session, self.sender, envelope, contents[envelope.header.id], receipt
+                )
+            )
+        }
+        self._mark_handled(
+            [envelope.header.id for envelope, _r in stored if envelope.header.id not in failures], failures
+        )
         return [receipt for receipt in receipts if receipt is not None]
+
+    def _mark_handled(self, handled: list[str], failures: dict[str, str]) -> None:
+        if handled:
+            self.session.execute(
+                update(InboundEnvelope)
+                .where(InboundEnvelope.sender == self.sender, InboundEnvelope.message_id.in_(handled))
+                .values(handled_at=self.now, handling_attempts=1)
+            )
+        for message_id, failure in failures.items():
+            self.session.execute(
+                update(InboundEnvelope)
+                .where(InboundEnvelope.sender == self.sender, InboundEnvelope.message_id == message_id)
+                .values(handling_attempts=1, handling_error=failure)
+            )
 
     def _check(self, item: Any) -> Envelope | Receipt:
         """Parsing and steps 5 to 7, on the clear parts only."""
@@ -243,19 +279,24 @@ class _Receiver:
             return self._reject(exc.reason, exc.message, header.id)
         return envelope
 
-    def _open(self, envelope: Envelope) -> Receipt:
+    def _open(self, envelope: Envelope) -> tuple[Receipt, Content | None]:
         """Steps 9 to 11: decrypt, inner signature and binding, body; an acceptance or a rejection."""
         try:
             content = open_envelope(envelope, self.node.identity.encryption_keys)
             verify_content(content, envelope.header, self.directory)
         except ProtocolError as exc:
-            return self._reject(exc.reason, exc.message, envelope.header.id)
-        return self._issue(Status.ACCEPTED, envelope=envelope)
+            return self._reject(exc.reason, exc.message, envelope.header.id), None
+        return self._issue(Status.ACCEPTED, envelope=envelope), content
 
-    def _store(self, accepted: list[tuple[int, Envelope, Receipt]], receipts: list[Receipt | None]) -> None:
-        """Store what was accepted in one insert; per envelope only if a duplicate got in first."""
+    def _store(
+        self, accepted: list[tuple[int, Envelope, Receipt]], receipts: list[Receipt | None]
+    ) -> list[tuple[Envelope, Receipt]]:
+        """Store what was accepted in one insert; per envelope only if a duplicate got in first.
+
+        Returns the envelopes this request stored (not those another delivery stored first).
+        """
         if not accepted:
-            return
+            return []
         try:
             with self.session.begin_nested():
                 self.session.add_all([self._row(envelope, receipt) for _index, envelope, receipt in accepted])
@@ -264,8 +305,10 @@ class _Receiver:
             # the same envelope twice: store one by one, answering the losers as duplicates.
             for index, envelope, receipt in accepted:
                 receipts[index] = self._store_one(envelope, receipt)
-        for _index, envelope, _receipt in accepted:
+        stored = [(envelope, receipt) for index, envelope, receipt in accepted if receipts[index] is receipt]
+        for envelope, _receipt in stored:
             log.info("accepted %s %s from %s", envelope.header.type, envelope.header.id, self.sender)
+        return stored
 
     def _store_one(self, envelope: Envelope, receipt: Receipt) -> Receipt:
         try:
@@ -338,3 +381,63 @@ class _Receiver:
             detail=detail,
             request_digest=self.request_digest if envelope_id is None else None,
         )
+
+
+def hand_over(
+    node: Node, session: Session, sender: str, envelope: Envelope, content: Content, receipt: Receipt
+) -> str | None:
+    """Give a stored envelope to the node's own handling; the failure's name, or None."""
+    return hooks.received(node, session, hooks.Arrival(sender, envelope, content, receipt))
+
+
+# After this many failed attempts an unhandled message waits for an operator (it stays listed).
+MAX_HANDLING_ATTEMPTS = 20
+
+
+def retry_unhandled(node: Node, now: datetime, *, limit: int = 100) -> int:
+    """Hand over again the stored envelopes whose handling failed; returns how many succeeded.
+
+    Each one in its own transaction with its row locked, so two sweepers never hand the same
+    message over twice, and one bad message does not hold up the others.
+    """
+    with node.db.sessions() as session:
+        candidates = list(
+            session.scalars(
+                select(InboundEnvelope.id)
+                .where(
+                    InboundEnvelope.handled_at.is_(None),
+                    InboundEnvelope.handling_attempts < MAX_HANDLING_ATTEMPTS,
+                )
+                .order_by(InboundEnvelope.id)
+                .limit(limit)
+            )
+        )
+    succeeded = 0
+    for row_id in candidates:
+        with node.transaction() as session:
+            row = session.scalar(
+                select(InboundEnvelope)
+                .where(InboundEnvelope.id == row_id, InboundEnvelope.handled_at.is_(None))
+                .with_for_update(skip_locked=True)
+            )
+            if row is None:
+                continue
+            row.handling_attempts += 1
+            try:
+                envelope = parse_envelope_bytes(row.envelope, max_bytes=max(len(row.envelope), 1))
+                content = open_envelope(envelope, node.identity.encryption_keys)
+                receipt = parse_receipt_bytes(row.receipt)
+            except ProtocolError as exc:
+                # Stored by us after every check passed, so this means our keys are gone: say so.
+                row.handling_error = f"cannot open: {exc.reason}"
+                log.error(
+                    "stored envelope %s from %s cannot be opened again: %s", row.message_id, row.sender, exc.reason
+                )
+                continue
+            failure = hand_over(node, session, row.sender, envelope, content, receipt)
+            if failure is None:
+                row.handled_at, row.handling_error = now, None
+                succeeded += 1
+            else:
+                row.handling_error = failure
+    return succeeded

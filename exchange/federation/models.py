@@ -71,6 +71,11 @@ class InboundEnvelope(Base):
     envelope: Mapped[bytes] = mapped_column(LargeBinary)
     envelope_sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
     receipt: Mapped[bytes] = mapped_column(LargeBinary)
+    # When the node's own handling (the case workflow) took the message in. Null while it has
+    # not: the sweeper tries again, so a bug or an outage there never loses a delivered message.
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    handling_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handling_error: Mapped[str | None] = mapped_column(String(200))
 
 
 class Peer(Base):

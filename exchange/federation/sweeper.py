@@ -23,7 +23,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from exchange.federation import hooks
 from exchange.federation.delivery import probe
+from exchange.federation.inbound import retry_unhandled
 from exchange.federation.models import OutboundEnvelope, OutboxState, Peer
 from exchange.federation.replay import forget_expired_nonces
 from exchange.federation.scheduling import DELIVER_PEER_JOB
@@ -41,6 +43,7 @@ class SweepReport:
     requeued: Counter[str] = field(default_factory=Counter)
     probed: list[str] = field(default_factory=list)
     nonces_forgotten: int = 0
+    handed_over: int = 0
 
 
 def sweep(node: Node) -> SweepReport:
@@ -90,6 +93,8 @@ def sweep(node: Node) -> SweepReport:
                 peer.last_probe_at = now
                 report.probed.append(peer_id)
     report.nonces_forgotten = forget_expired_nonces(node.db, now)
+    report.handed_over = retry_unhandled(node, now)
+    hooks.swept(node, now)
     _warn_if_directory_expired(node, now)
     return report
 
@@ -131,6 +136,7 @@ def _give_up(node: Node, session: Session, now: datetime) -> int:
         row.state = OutboxState.FAILED
         row.last_error = f"gave up after {row.attempts} attempt(s), {why}; last error: {row.last_error or 'none'}"
         log.error("envelope %s to %s failed permanently: %s", row.id, row.recipient, why)
+        hooks.failed(node, session, row.id, "gave_up")
     return len(rows)
 
 

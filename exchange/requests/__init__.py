@@ -1,0 +1,1 @@
+"""The MLA case lifecycle: cases, their messages, the state machines, deadlines."""
