@@ -38,13 +38,18 @@ class Conflict(ExchangeError):
 
 
 class InvalidInput(ExchangeError):
-    status = 400
+    """Well-formed, but not acceptable: a wrong field, a recipient that is not a member ..."""
+
+    status = 422
     code = "invalid_input"
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
+def error_body(code: str, message: str, *, fields: Any = None) -> dict[str, Any]:
     """The one error shape of the user plane and of non-envelope federation errors."""
-    return {"error": {"code": code, "message": message}}
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -55,7 +60,14 @@ def register_error_handlers(app: Flask) -> None:
             message = "the node could not complete the request"
         else:
             message = str(exc) or exc.code
-        return Response(json.dumps(error_body(exc.code, message)), status=exc.status, mimetype="application/json")
+        response = Response(
+            json.dumps(error_body(exc.code, message, fields=getattr(exc, "errors", None))),
+            status=exc.status,
+            mimetype="application/json",
+        )
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="mla-exchange"'
+        return response
 
     @app.errorhandler(404)
     def _not_found(_exc: Exception) -> Response:

@@ -50,6 +50,15 @@ class Member:
     thread: threading.Thread
     staff: people.Staff | None = None
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def token(self, username: str) -> str:
+        """A fresh personal API token of `username`."""
+        assert self.staff is not None
+        return auth.create_token(self.node, self.staff.user(username).id, "tests").secret
+
     def actor(self, username: str) -> Actor:
         assert self.staff is not None
         return auth.actor_of(self.node, self.staff.user(username))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from exchange.audit.models import AuditEvent
@@ -92,3 +92,37 @@ def verify_chain(session: Session) -> ChainCheck:
             return ChainCheck(count, event.id)
         previous = event.hash
     return ChainCheck(count, None)
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[AuditEvent]
+    total: int
+
+
+def list_events(
+    session: Session,
+    *,
+    action: str | None = None,
+    actor_id: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> EventPage:
+    """Events newest first, filtered. The caller has checked that its actor may read the trail."""
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor_id:
+        query = query.where(AuditEvent.actor == actor_id)
+    if object_id:
+        query = query.where(AuditEvent.object_id == object_id)
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    events = list(session.scalars(query.order_by(AuditEvent.id.desc()).offset(offset).limit(limit)))
+    return EventPage(events, total)

@@ -50,12 +50,16 @@ def create_authority(
     jurisdiction: str | None = None,
     languages: Iterable[str] = (),
     parent_id: str | None = None,
+    by: Actor | None = None,
 ) -> Authority:
+    """Create an authority; `by` is who did it, for the audit trail (the node itself if None)."""
     if kind not in AuthorityKind.ALL:
         raise InvalidInput(f"an authority is one of {', '.join(AuthorityKind.ALL)}")
     if not name.strip():
         raise InvalidInput("an authority needs a name")
     with node.transaction() as session:
+        if parent_id is not None and session.get(Authority, parent_id) is None:
+            raise InvalidInput("the parent authority does not exist")
         authority = Authority(
             id=str(uuid.uuid4()),
             name=name.strip()[:300],
@@ -67,7 +71,7 @@ def create_authority(
         )
         session.add(authority)
         audit.record(
-            session, Actor.system(), "authority.create", at=node.clock.now(), object_type="authority",
+            session, by or Actor.system(), "authority.create", at=node.clock.now(), object_type="authority",
             object_id=authority.id,
         )  # fmt: skip
     return authority
@@ -85,7 +89,9 @@ def create_user(
     password: str | None = None,
     oidc_issuer: str | None = None,
     oidc_subject: str | None = None,
+    by: Actor | None = None,
 ) -> User:
+    """Create a user; `by` is who did it, for the audit trail (the node itself if None)."""
     roles = sorted(set(roles))
     if not roles or not roles_valid(roles):
         raise InvalidInput(f"roles are some of {', '.join(Role.ALL)}")
@@ -116,7 +122,7 @@ def create_user(
         )
         session.add(user)
         audit.record(
-            session, Actor.system(), "user.create", at=now, object_type="user", object_id=user.id,
+            session, by or Actor.system(), "user.create", at=now, object_type="user", object_id=user.id,
             details={"roles": ",".join(roles)},
         )  # fmt: skip
     return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from exchange.errors import NotFound
 from exchange.federation.models import InboundEnvelope
@@ -26,12 +27,17 @@ def list_messages(node: Node, *, sender: str | None = None, limit: int = 100) ->
         return list(session.scalars(query))
 
 
-def open_message(node: Node, sender: str, message_id: str) -> OpenedMessage:
-    """Decrypt a stored envelope and check its inner signature again against the directory."""
-    with node.db.sessions() as session:
-        row = session.scalar(
-            select(InboundEnvelope).where(InboundEnvelope.sender == sender, InboundEnvelope.message_id == message_id)
-        )
+def open_message(node: Node, sender: str, message_id: str, *, session: Session | None = None) -> OpenedMessage:
+    """Decrypt a stored envelope and check its inner signature again against the directory.
+
+    Pass the caller's `session` when it holds a transaction (SQLite allows one writer at a time).
+    """
+    query = select(InboundEnvelope).where(InboundEnvelope.sender == sender, InboundEnvelope.message_id == message_id)
+    if session is not None:
+        row = session.scalar(query)
+    else:
+        with node.db.sessions() as own:
+            row = own.scalar(query)
     if row is None:
         raise NotFound(f"no message {message_id} from {sender}")
     envelope = parse_envelope_bytes(row.envelope, max_bytes=max(len(row.envelope), node.settings.max_envelope_bytes))

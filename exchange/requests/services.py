@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crypto.errors import CryptoError
 from exchange.audit import services as audit
 from exchange.auth.models import Authority, Role, User
 from exchange.auth.policy import Actor, Forbidden, require_case, require_role, require_writer, visible
 from exchange.errors import Conflict, ExchangeError, InvalidInput
+from exchange.federation import inbox
 from exchange.federation.outbound import send_message
 from exchange.node import Node
 from exchange.requests import deadlines
@@ -59,11 +61,28 @@ class PreconditionFailed(ExchangeError):
 
 
 @dataclass(frozen=True)
+class Verification:
+    """What the receiving side can say about a message's signatures and its approval chain.
+
+    Every stored incoming message passed the envelope and inner signature checks at receipt
+    (nothing else is stored). `rechecked` says whether they still hold now, opened again from
+    the inbox against the current directory, and whether the approval chain shown is the one
+    that was signed.
+    """
+
+    signer_node: str
+    signer_kid: str | None
+    rechecked: bool
+    detail: str
+
+
+@dataclass(frozen=True)
 class MessageView:
     """A case message with its body opened (for whoever may see the case)."""
 
     message: CaseMessage
     body: dict[str, Any]
+    verification: Verification | None = None
 
 
 # -- bodies at rest ------------------------------------------------------------------------------
@@ -79,6 +98,23 @@ def open_body(node: Node, message: CaseMessage) -> dict[str, Any]:
     key = node.identity.storage_key_for(message.storage_kid)
     body: dict[str, Any] = json.loads(key.open(message.body_sealed, message.id.encode("ascii")))
     return body
+
+
+def verify_incoming(node: Node, session: Session, case: Case, message: CaseMessage) -> Verification | None:
+    """Open the stored envelope again and check its signatures and approval chain (incoming only)."""
+    if message.direction != Direction.INCOMING or not message.envelope_id:
+        return None
+    try:
+        opened = inbox.open_message(node, case.peer_node, message.envelope_id, session=session)
+    except (ProtocolError, ExchangeError, CryptoError) as exc:
+        reason = getattr(exc, "reason", None) or type(exc).__name__
+        return Verification(case.peer_node, None, False, f"could not be checked again: {reason}")
+    signed_chain = [approval.to_json() for approval in opened.content.approvals]
+    if signed_chain != list(message.approvals):
+        return Verification(
+            case.peer_node, opened.content.signer_kid, False, "the approval chain differs from the signed one"
+        )
+    return Verification(case.peer_node, opened.content.signer_kid, True, "signatures and approval chain hold")
 
 
 def validate_body(message_type: str, body: Any) -> None:
@@ -224,7 +260,10 @@ def get_case(node: Node, actor: Actor, case_id: str) -> tuple[Case, list[Message
         messages = list(
             session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(*thread_order()))
         )
-        views = [MessageView(message, open_body(node, message)) for message in messages]
+        views = [
+            MessageView(message, open_body(node, message), verify_incoming(node, session, case, message))
+            for message in messages
+        ]
         audit.record(session, actor, "case.view", at=now, object_type="case", object_id=case.id)
     return case, views
 
@@ -233,7 +272,7 @@ def get_message(node: Node, actor: Actor, message_id: str) -> tuple[Case, Messag
     now = node.clock.now()
     with node.transaction() as session:
         message, case = _load_message(session, actor, message_id, lock=False)
-        view = MessageView(message, open_body(node, message))
+        view = MessageView(message, open_body(node, message), verify_incoming(node, session, case, message))
         audit.record(session, actor, "message.view", at=now, object_type="message", object_id=message.id)
     return case, view
 
