@@ -1,4 +1,4 @@
-"""`exchange`: the node's command line (init, serve, worker, directory, send, outbox, verify, demo)."""
+"""`exchange`: the node's command line (init, serve, worker, directory, send, outbox, verify, people, demo)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from exchange.cli import directory_cmds, message_cmds, node_cmds, verify_cmd
+from exchange.cli import directory_cmds, message_cmds, node_cmds, people_cmds, verify_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,7 +26,7 @@ def cli(ctx: click.Context, home: Path | None) -> None:
     ctx.ensure_object(dict)
 
 
-for module in (node_cmds, directory_cmds, message_cmds, verify_cmd):
+for module in (node_cmds, directory_cmds, message_cmds, people_cmds, verify_cmd):
     for command in module.COMMANDS:
         cli.add_command(command)
 

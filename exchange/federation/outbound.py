@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from exchange.federation.models import OutboundEnvelope, OutboxState
 from exchange.federation.scheduling import schedule_delivery
 from exchange.node import Node
+from protocols import registry
 from protocols.errors import ProtocolError, Reason
 from protocols.v1.envelope import Approval, Handling, build_envelope
 
@@ -34,6 +35,12 @@ def send_message(
     """Build the envelope for `recipient` and queue it; delivery starts after `session` commits."""
     if recipient == node.id:
         raise ProtocolError(Reason.WRONG_RECIPIENT, "a node does not send messages to itself")
+    # Four eyes, on the sending side too: a formal act never leaves without its approval chain,
+    # whoever calls this (the workflow, an operator's command, a script).
+    if registry.message_type(registry.CURRENT, message_type).requires_approval and not approvals:
+        raise ProtocolError(
+            Reason.BODY_INVALID, f"{message_type} is a formal act: it leaves only approved, through its case"
+        )
     now = node.clock.now()
     directory = node.directory.current()
     envelope = build_envelope(

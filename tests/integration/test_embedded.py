@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from exchange.demo import samples
 from exchange.demo.localnet import BIN, REPO, free_port
 from tests.integration.helpers import wait_for
 
@@ -146,6 +147,39 @@ def test_nodes_set_up_by_hand_exchange_messages(operator):
     bad = operator.run("--home", "ba", "send", "--to", "RS", "--type", "status.query", "--body", "{}", ok=False)
     assert bad.returncode != 0
     assert "body_invalid" in bad.stderr
+    request = json.dumps(samples.sample("request.mla"))
+    formal = operator.run("--home", "ba", "send", "--to", "RS", "--type", "request.mla", "--body", request, ok=False)
+    assert formal.returncode != 0
+    assert "formal act" in formal.stderr
+
+    # People and a personal token, by the operator, then the API with that token.
+    office = operator.run(
+        "--home", "ba", "authority", "add", "--name", "Tužilaštvo Brčko distrikta BiH", "--kind", "prosecutor_office",
+        "--jurisdiction", "brcko", "--language", "bs",
+    ).stdout.split()[0]  # fmt: skip
+    operator.run(
+        "--home", "ba", "user", "add", "emina.alic", "--name", "Emina Alić", "--authority", office,
+        "--role", "prosecutor", "--language", "bs",
+    )  # fmt: skip
+    assert "emina.alic" in operator.run("--home", "ba", "user", "list").stdout
+    created = operator.run("--home", "ba", "token", "create", "emina.alic", "--name", "nightly export")
+    secret = created.stdout.strip()
+    assert secret.startswith("mlx_")
+    assert "not shown again" in created.stderr
+    me = requests.get(
+        f"http://127.0.0.1:{ports['ba']}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10
+    ).json()
+    assert (me["username"], me["authority_name"], me["roles"]) == (
+        "emina.alic",
+        "Tužilaštvo Brčko distrikta BiH",
+        ["prosecutor"],
+    )
+    token_id = operator.run("--home", "ba", "token", "list", "emina.alic").stdout.split()[0]
+    operator.run("--home", "ba", "token", "revoke", token_id)
+    revoked = requests.get(
+        f"http://127.0.0.1:{ports['ba']}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10
+    )
+    assert revoked.status_code == 401
 
 
 def _healthy(requests, port: int) -> bool:

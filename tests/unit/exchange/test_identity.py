@@ -100,3 +100,22 @@ def test_storage_keys_from_the_environment(tmp_path):
                 EXCHANGE_STORAGE_KEYS="storage:tooshort",
             )
         )
+
+
+def test_rotating_the_storage_key_keeps_the_old_one_for_reading(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from exchange.cli import cli
+
+    created = init_node_home(
+        tmp_path, node_id="BA", endpoint="http://127.0.0.1:9", passphrase="pw", now=T0, cost=MINIMUM_COST
+    )
+    before = load_identity(_settings(tmp_path, EXCHANGE_KEY_PASSPHRASE="pw")).storage_key
+    monkeypatch.setenv("EXCHANGE_KEY_PASSPHRASE", "pw")
+    monkeypatch.setenv("EXCHANGE_HOME", str(tmp_path))  # the command sets it; this restores it afterwards
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "storage-key", "rotate"])
+    assert result.exit_code == 0, result.output
+    identity = load_identity(_settings(tmp_path, EXCHANGE_KEY_PASSPHRASE="pw"))
+    assert identity.storage_key != before
+    assert identity.storage_key_for(before.kid) == before
+    assert created.signing == identity.signing_key
