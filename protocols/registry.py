@@ -76,6 +76,9 @@ class MessageType:
     def body_errors(self, body: Any) -> dict[str, Any]:
         return bodies.body_errors(self.body_schema, body)
 
+    def draft_errors(self, body: Any) -> dict[str, Any]:
+        return bodies.draft_errors(self.body_schema, body)
+
 
 _V1_TYPES = (
     MessageType("status.query", "Status query on a request (UNTOC 18(24))", bodies.StatusQuery),

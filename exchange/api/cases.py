@@ -217,8 +217,9 @@ def _message_action(message_id: str, action: Any, **kwargs: Any) -> Any:
 class Submit(MethodView):
     @bp.response(200, s.MessageOut)
     @_errors(401, 403, 409, 412)
+    @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, message_id: str) -> Any:
-        """The drafter asks a contact point to approve."""
+        """The drafter asks a contact point to approve; 422 lists what is still missing or wrong."""
         return _message_action(message_id, cases.submit)
 
 
@@ -226,6 +227,7 @@ class Submit(MethodView):
 class Approve(MethodView):
     @bp.response(200, s.MessageOut)
     @_errors(401, 403, 409, 412)
+    @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, message_id: str) -> Any:
         """A contact point approves (never their own draft) and the message leaves, signed and sealed."""
         return _message_action(message_id, cases.approve)

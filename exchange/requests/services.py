@@ -117,14 +117,30 @@ def verify_incoming(node: Node, session: Session, case: Case, message: CaseMessa
     return Verification(case.peer_node, opened.content.signer_kid, True, "signatures and approval chain hold")
 
 
-def validate_body(message_type: str, body: Any) -> None:
+def _kind(message_type: str) -> registry.MessageType:
     try:
-        kind = registry.message_type(registry.CURRENT, message_type)
+        return registry.message_type(registry.CURRENT, message_type)
     except ProtocolError as exc:
         raise InvalidInput(f"unknown message type {message_type}") from exc
-    errors = kind.body_errors(body)
+
+
+def validate_body(message_type: str, body: Any) -> None:
+    """A complete body, as it may leave: every required field there, every rule kept."""
+    errors = _kind(message_type).body_errors(body)
     if errors:
         raise FieldErrors(errors)
+
+
+def validate_draft(message_type: str, body: Any) -> None:
+    """A draft may be incomplete (saved as the drafter goes), never wrong (types, codes, fields)."""
+    errors = _kind(message_type).draft_errors(body)
+    if errors:
+        raise FieldErrors(errors)
+
+
+def problems(message_type: str, body: Any) -> dict[str, Any]:
+    """What still stands between a draft and its submission, field by field (empty: ready)."""
+    return _kind(message_type).body_errors(body)
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -301,7 +317,7 @@ def create_request(
     require_role(actor, Role.PROSECUTOR)
     if message_type not in REQUEST_TYPES:
         raise InvalidInput(f"a new case starts with one of {', '.join(REQUEST_TYPES)}")
-    validate_body(message_type, dict(body))
+    validate_draft(message_type, dict(body))
     now = node.clock.now()
     directory = node.directory.current()
     if not directory.has_node(recipient) or recipient == node.id:
@@ -373,7 +389,7 @@ def _new_message(
 def draft_reply(node: Node, actor: Actor, case_id: str, *, message_type: str, body: Mapping[str, Any]) -> CaseMessage:
     """Draft an answer on a case (an acknowledgement, a decision, results, more information ...)."""
     require_writer(actor)
-    validate_body(message_type, dict(body))
+    validate_draft(message_type, dict(body))
     now = node.clock.now()
     with node.transaction() as session:
         case = _load_case(session, actor, case_id, lock=True)
@@ -412,7 +428,7 @@ def update_draft(
         if message.state not in (MessageState.DRAFT, MessageState.RETURNED):
             raise Conflict("only drafts and returned drafts can be changed")
         _check_version(message.version, expected_version)
-        validate_body(message.message_type, dict(body))
+        validate_draft(message.message_type, dict(body))
         message.body_sealed, message.storage_kid = seal_body(node, message.id, body)
         message.language = _language(body)
         message.version += 1
@@ -434,6 +450,7 @@ def submit(node: Node, actor: Actor, message_id: str, *, expected_version: int |
         if message.state not in (MessageState.DRAFT, MessageState.RETURNED):
             raise Conflict(f"a message that is {message.state} cannot be submitted")
         _check_version(message.version, expected_version)
+        validate_body(message.message_type, open_body(node, message))
         message.state, message.submitted_at, message.return_comment = MessageState.SUBMITTED, now, None
         message.version += 1
         if _is_request(case, message):
@@ -479,6 +496,7 @@ def approve(node: Node, actor: Actor, message_id: str, *, expected_version: int 
             raise Forbidden("four eyes: a contact point never approves their own draft")
         _check_version(message.version, expected_version)
         body = open_body(node, message)
+        validate_body(message.message_type, body)
         chain = _approvals(session, message, actor, now)
         is_request = _is_request(case, message)
         row = send_message(

@@ -90,3 +90,35 @@ def body_errors(schema: type[Schema], body: Any) -> dict[str, Any]:
         return {"_schema": ["Body must be an object."]}
     errors: dict[str, Any] = _instance(schema).validate(body)
     return errors
+
+
+class Missing(str):
+    """An error message that says only that something must still be filled in (see `draft_errors`)."""
+
+    __slots__ = ()
+
+
+# What marshmallow itself says about a required field that is absent.
+MARSHMALLOW_MISSING = "Missing data for required field."
+
+
+def draft_errors(schema: type[Schema], body: Any) -> dict[str, Any]:
+    """Errors that a draft may not have: wrong types, unknown fields, bad codes. What is merely
+    missing is left for the drafter to fill in; `body_errors` insists on it when the draft is
+    submitted."""
+    if not isinstance(body, dict):
+        return {"_schema": ["Body must be an object."]}
+    errors: dict[str, Any] = _instance(schema).validate(body, partial=True)
+    kept: dict[str, Any] = _without_missing(errors)
+    return kept
+
+
+def _without_missing(errors: Any) -> Any:
+    if isinstance(errors, dict):
+        kept = {key: _without_missing(value) for key, value in errors.items()}
+        return {key: value for key, value in kept.items() if value not in ({}, [], None)}
+    if isinstance(errors, list):
+        return [item for item in (_without_missing(value) for value in errors) if item not in ({}, [], None)]
+    if isinstance(errors, Missing) or errors == MARSHMALLOW_MISSING:
+        return None
+    return errors

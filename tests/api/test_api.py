@@ -133,18 +133,26 @@ def test_a_wrong_form_gets_field_errors_and_nothing_is_saved(fed):
     before = json.loads(amra("GET", "/cases", expect=200).headers["X-Pagination"])["total"]
     body = samples.sample("request.mla")
     body["offences"][0]["max_penalty_years"] = "twenty"
-    del body["requesting_authority"]
     refused = amra(
         "POST", "/requests", json={"recipient": "RS", "message_type": "request.mla", "body": body}, expect=422
     )
     error = _error(refused)
     assert error["code"] == "invalid_body"
-    assert "requesting_authority" in error["fields"]
     assert "max_penalty_years" in error["fields"]["offences"]["0"]
     malformed = amra("POST", "/requests", data="{not json", headers={"Content-Type": "application/json"})
     assert malformed.status_code in (400, 422)
     assert _error(malformed)
     assert json.loads(amra("GET", "/cases", expect=200).headers["X-Pagination"])["total"] == before
+
+
+def test_an_incomplete_draft_is_kept_and_its_submission_lists_what_is_missing(fed):
+    amra = Client(fed["BA"], "amra.hadzic")
+    body = samples.sample("request.mla")
+    del body["requesting_authority"]
+    created = _draft(amra, body)
+    refused = amra("POST", f"/messages/{created['message']['id']}/submit", expect=422)
+    assert _error(refused)["fields"] == {"requesting_authority": ["Missing data for required field."]}
+    assert amra("GET", f"/cases/{created['case']['id']}", expect=200).json()["state"] == "draft"
 
 
 def test_forbidden_and_missing_look_the_same_and_the_refusal_is_audited(fed):

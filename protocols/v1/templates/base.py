@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from protocols.v1.bodies import LANGUAGE_TAG, CalendarDate
+from protocols.v1.bodies import LANGUAGE_TAG, CalendarDate, Missing
 
 # ISO 3166-1 alpha-2, plus XK (Kosovo, user-assigned, as the EU and this federation use it).
 COUNTRIES = frozenset(
@@ -110,7 +110,7 @@ def require(data: Mapping[str, Any], condition: bool, *names: str) -> None:
     """Field-level errors for `names` that are missing although `condition` makes them mandatory."""
     if not condition:
         return
-    missing = {name: ["Required here."] for name in names if data.get(name) in (None, "", [], {})}
+    missing = {name: [Missing("Required here.")] for name in names if data.get(name) in (None, "", [], {})}
     if missing:
         raise ValidationError(missing)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from protocols.v1.bodies import Missing
 from protocols.v1.templates.base import (
     REFERENCE,
     Attachment,
@@ -350,7 +351,7 @@ class EioRequest(Form):
         other = (data.get("section_k") or {}).get("authority_type") == "other_competent_authority"
         if other and not data.get("section_l"):
             errors["section_l"] = [
-                "Required when the issuing authority is another competent authority (Art. 2(c)(ii))."
+                Missing("Required when the issuing authority is another competent authority (Art. 2(c)(ii)).")
             ]
         if not other and data.get("section_l"):
             errors["section_l"] = ["Only when the issuing authority is another competent authority."]

@@ -20,6 +20,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from protocols.v1.bodies import Missing
 from protocols.v1.templates.base import (
     REFERENCE,
     Attachment,
@@ -468,9 +469,9 @@ class MlaRequest(Form):
         if measure_codes - {"service_of_documents"} and not data.get("facts_summary"):
             errors["facts_summary"] = ["Required unless the request only asks for service of documents."]
         if data.get("deadline") and not data.get("deadline_reason"):
-            errors["deadline_reason"] = ["Give the reason for the deadline."]
+            errors["deadline_reason"] = [Missing("Give the reason for the deadline.")]
         if data.get("urgency") and not data.get("urgency_reasons"):
-            errors["urgency_reasons"] = ["Explain the urgency."]
+            errors["urgency_reasons"] = [Missing("Explain the urgency.")]
         if measure_codes & TRANSFERS and data.get("channel") not in ("ministry_to_ministry", "ministry_only_transfer"):
             errors["channel"] = ["Temporary transfers of persons in custody go ministry to ministry."]
         listed = {p.get("person_ref") for p in data.get("persons") or [] if isinstance(p, Mapping)}

@@ -301,3 +301,22 @@ def test_an_eio_refusal_takes_eio_grounds():
 )
 def test_the_eio_is_for_two_eu_states(issuing, executing, instrument):
     assert instrument_between(issuing, executing) == instrument
+
+
+def test_a_draft_may_be_incomplete_but_never_wrong():
+    kind = registry.message_type(registry.CURRENT, "request.mla")
+    assert kind.draft_errors({}) == {}
+    assert "offences" in kind.body_errors({})
+    wrong = {"offences": [{"max_penalty_years": "twenty"}], "channel": "pigeon", "surprise": 1}
+    errors = kind.draft_errors(wrong)
+    assert errors["offences"] == {0: {"max_penalty_years": ["Not a valid integer."]}}
+    assert "channel" in errors
+    assert errors["surprise"] == ["Unknown field."]
+    # A condition that makes a field mandatory waits for submission too...
+    urgent = sample("request.mla")
+    del urgent["urgency_reasons"]
+    assert kind.draft_errors(urgent) == {}
+    assert kind.body_errors(urgent) == {"urgency_reasons": ["Explain the urgency."]}
+    # ...but a contradiction does not.
+    contradictory = sample("request.mla") | {"persons": []}
+    assert "assistance_sought" in kind.draft_errors(contradictory)
