@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from crypto import _nacl
 from crypto.encoding import b64url_encode
 from crypto.errors import DecryptionError, InvalidKeyError
+from crypto.kdf import hkdf_sha256
 
 VERSION = b"\x01"
 
@@ -42,6 +43,10 @@ class StorageKey:
 
     def secret_bytes(self) -> bytes:
         return self.secret
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key for one other purpose (HKDF-SHA-256), independent of the records' key."""
+        return hkdf_sha256(self.secret, salt=b"mla-exchange/storage-key", info=purpose.encode("utf-8"), length=32)
 
     def seal(self, plaintext: bytes, record: bytes) -> bytes:
         """`version || nonce || ciphertext`, bound to `record` (the record's identity)."""

@@ -78,7 +78,7 @@ def create_app(
     # A node process must fail at start-up, not on its first request, when its keys cannot be read.
     _ = node.identity
 
-    from exchange import api
+    from exchange import api, web
     from exchange.directory.routes import bp as directory_health
     from exchange.federation.routes import bp as federation
     from exchange.requests import handlers
@@ -90,6 +90,7 @@ def create_app(
     app.register_blueprint(directory_health)
     register_error_handlers(app)
     api.register(app)
+    web.register(app, node)
 
     if background:
         from exchange.federation.sweeper import Background

@@ -73,11 +73,36 @@ class Settings:
     ca_bundle: str | None = None
     dispatcher_threads: int = 4
     log_level: str = "INFO"
+    # People: sessions, local accounts, the national identity provider (OpenID Connect).
+    session_idle: timedelta = timedelta(minutes=30)
+    session_max: timedelta = timedelta(hours=12)
+    local_login: bool | None = None  # None: allowed on embedded nodes only
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_client_secret_file: str | None = None
+    oidc_name: str = "National identity provider"
+    login_attempts_per_minute: int = 10
 
     @property
     def embedded(self) -> bool:
         """No Redis configured: jobs run in-process (demo, first look, a laptop)."""
         return not self.redis_url
+
+    @property
+    def local_login_allowed(self) -> bool:
+        """Passwords kept by the node: the embedded default; production uses the identity provider."""
+        return self.embedded if self.local_login is None else self.local_login
+
+    def oidc_secret(self) -> str | None:
+        if self.oidc_client_secret:
+            return self.oidc_client_secret
+        if self.oidc_client_secret_file:
+            try:
+                return Path(self.oidc_client_secret_file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(f"cannot read EXCHANGE_OIDC_CLIENT_SECRET_FILE: {exc.strerror}") from exc
+        return None
 
     @property
     def keys_dir(self) -> Path:
@@ -161,7 +186,7 @@ def _convert(name: str, raw: str, kind: Any) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
-        if kind == "bool":
+        if kind in ("bool", "bool | None"):
             if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
                 raise ValueError(raw)
             return raw.lower() in ("1", "true", "yes")

@@ -6,6 +6,7 @@ from exchange.db import Base
 from exchange.directory.models import DirectoryEvent, DirectoryVersion
 from exchange.federation.models import InboundEnvelope, OutboundEnvelope, Peer, SeenNonce
 from exchange.requests.models import Case, CaseMessage, CaseTransition, Reminder
+from exchange.web.models import WebSession
 
 __all__ = [
     "ApiToken",
@@ -23,4 +24,5 @@ __all__ = [
     "Reminder",
     "SeenNonce",
     "User",
+    "WebSession",
 ]

@@ -118,6 +118,7 @@ def build(
     database: Callable[[str], str] | None = None,
     seed_people: bool = True,
     settings: dict[str, str] | None = None,
+    password: str | None = None,
 ) -> Federation:
     """A federation of in-process nodes; `database(node_id)` gives a database URL (default SQLite)."""
     clock = ManualClock(T0)
@@ -164,7 +165,7 @@ def build(
         thread.start()
         member = Member(node_id, app, node, server, thread)
         if seed_people and node_id in people.COUNTRIES:
-            member.staff = people.seed(node, node_id)
+            member.staff = people.seed(node, node_id, password=password)
         members[node_id] = member
     return Federation(members, clock, governance)
 

@@ -108,7 +108,7 @@ def create_user(
             id=str(uuid.uuid4()),
             username=username,
             display_name=display_name.strip()[:200] or username,
-            email=email,
+            email=email.strip().lower() if email else None,
             authority_id=authority_id,
             roles=roles,
             language=language,

@@ -55,7 +55,7 @@ class DirectoryStore:
         with self._lock:
             if not fresh and self._cached is not None and time.monotonic() - self._checked_at < self._recheck:
                 return self._cached
-        with self._db.sessions() as session:
+        with self._db.reading() as session:
             newest = session.scalar(select(func.max(DirectoryVersion.version)))
             if newest is None:
                 return None

@@ -638,6 +638,7 @@ def drafts_of(node: Node, actor: Actor) -> list[tuple[CaseMessage, Case]]:
             .where(
                 CaseMessage.drafted_by == actor.id,
                 CaseMessage.state.in_((MessageState.DRAFT, MessageState.RETURNED)),
+                Case.state != wf.CLOSED,
             )
             .order_by(CaseMessage.created_at.desc())
         )
