@@ -182,3 +182,31 @@ def step_of(path: str, plan: list[Step]) -> int:
         if any(field["name"] == top for field in step.fields):
             return index
     return len(plan) - 1
+
+
+def localised(flat: Mapping[str, list[str]], language: str) -> dict[str, list[str]]:
+    """Flattened errors with the generic messages in the reader's language."""
+    from exchange.web.i18n import error_text
+
+    return {path: [error_text(message, language) for message in messages] for path, messages in flat.items()}
+
+
+def label_of(path: str, plan: list[Step]) -> str:
+    """A field path as a person reads it: the labels along the way (`Offences 1 › Legal classification`)."""
+    fields = [field for step in plan for field in step.fields]
+    labels: list[str] = []
+    parts = path.split(".")
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        match = next((field for field in fields if field["name"] == part), None)
+        if match is None:
+            break
+        text = match["label"]
+        if match.get("many") and index + 1 < len(parts) and parts[index + 1].isdigit():
+            index += 1
+            text = f"{text} {int(parts[index]) + 1}"
+        labels.append(text)
+        fields = match.get("fields", [])
+        index += 1
+    return " › ".join(labels) or path

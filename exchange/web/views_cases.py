@@ -229,7 +229,7 @@ def message_view(message_id: str) -> Response:
         and view.message.drafted_by != who.id
     )
     problems = cases.problems(view.message.message_type, view.body) if can_approve else {}
-    from exchange.web.forms import flatten_errors
+    from exchange.web.forms import flatten_errors, localised
 
     return render(
         "message.html",
@@ -237,7 +237,7 @@ def message_view(message_id: str) -> Response:
         view=view,
         document=document,
         can_approve=can_approve,
-        problems=flatten_errors(problems),
+        problems=localised(flatten_errors(problems), language()),
         drafter=_drafter_name(view.message.drafted_by),
     )
 

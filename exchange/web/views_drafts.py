@@ -163,7 +163,7 @@ def draft_edit(message_id: str) -> BaseResponse:
         try:
             saved = cases.update_draft(current_node(), actor(), message_id, body, expected_version=_version())
         except cases.FieldErrors as exc:
-            errors = forms.flatten_errors(exc.errors)
+            errors = forms.localised(forms.flatten_errors(exc.errors), lang)
             saved = None
         except ExchangeError as exc:
             _fail(exc)
@@ -180,13 +180,20 @@ def draft_edit(message_id: str) -> BaseResponse:
                 go = request.form.get("go", "next")
                 if go == "review" or (go == "next" and step == len(plan) - 1):
                     return redirect(url_for("web.draft_review", message_id=message_id))
-                following = step + 1 if go == "next" else max(step - 1, 0)
+                following = {"next": step + 1, "back": max(step - 1, 0)}.get(go, step)
                 if go.startswith("step:") and go[5:].isdigit():
                     following = int(go[5:])
                 return redirect(url_for("web.draft_edit", message_id=message_id, step=following))
+    shown = {field["name"] for field in plan[step].fields}
+    elsewhere = [
+        {"path": path, "label": forms.label_of(path, plan), "messages": messages, "step": forms.step_of(path, plan)}
+        for path, messages in sorted(errors.items())
+        if path.split(".", 1)[0] not in shown
+    ]
     return render(
         "draft.html",
         status=422 if errors else 200,
+        elsewhere=elsewhere,
         case=case,
         message=view.message,
         title=label(f"message_type.{view.message.message_type}", lang),
@@ -209,9 +216,9 @@ def draft_review(message_id: str) -> Response:
     from exchange.render.document import build as build_document
 
     plan = forms.steps(view.message.message_type, lang)
-    flat = forms.flatten_errors(cases.problems(view.message.message_type, view.body))
+    flat = forms.localised(forms.flatten_errors(cases.problems(view.message.message_type, view.body)), lang)
     problems = [
-        {"path": path, "messages": messages, "step": forms.step_of(path, plan)}
+        {"path": path, "label": forms.label_of(path, plan), "messages": messages, "step": forms.step_of(path, plan)}
         for path, messages in sorted(flat.items())
     ]
     return render(

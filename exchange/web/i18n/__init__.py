@@ -63,3 +63,31 @@ def best_language(accept: str | None) -> str:
         if tag.lower().startswith("me"):
             return "cnr"
     return DEFAULT
+
+
+# The templates' generic messages (marshmallow's own), in the reader's language; a template's
+# own sentences ("Explain the urgency.") are shown as written.
+_ERRORS = (
+    (re.compile(r"\A(Missing data for required field\.|Required\b.*)\Z", re.DOTALL), "form.err.required"),
+    (re.compile(r"\ANot a valid integer\.\Z"), "form.err.integer"),
+    (re.compile(r"\ANot a valid number\.\Z"), "form.err.number"),
+    (re.compile(r"\ANot a valid email address\.\Z"), "form.err.email"),
+    (re.compile(r"\ANot a valid date\.\Z"), "form.err.date"),
+    (re.compile(r"\AMust be one of: .*\Z", re.DOTALL), "form.err.choice"),
+    (re.compile(r"\ALength must be between (?P<min>\d+) and (?P<max>\d+)\.\Z"), "form.err.length"),
+    (
+        re.compile(r"\AMust be greater than or equal to (?P<min>[\d.]+) and less than or equal to (?P<max>[\d.]+)\.\Z"),
+        "form.err.range",
+    ),
+    (re.compile(r"\AUnknown field\.\Z"), "form.err.unknown"),
+    (re.compile(r"\AString does not match expected pattern\.\Z"), "form.err.pattern"),
+    (re.compile(r"\AValues must not repeat\.\Z"), "form.err.repeat"),
+)
+
+
+def error_text(message: str, language: str) -> str:
+    for pattern, key in _ERRORS:
+        found = pattern.match(message)
+        if found:
+            return t(key, language, **found.groupdict())
+    return message

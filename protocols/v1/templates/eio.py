@@ -340,7 +340,7 @@ class EioRequest(Form):
         needed = {H_BLOCK_OF[m] for m in ticked if m in H_BLOCK_OF}
         present = {block for block in set(H_BLOCK_OF.values()) if data.get(block)}
         for block in sorted(needed - present):
-            errors[block] = ["Required for a measure ticked in Section C."]
+            errors[block] = [Missing("Required for a measure ticked in Section C.")]
         for block in sorted(present - needed):
             errors[block] = ["Only for a measure ticked in Section C."]
         h1 = data.get("section_h1") or {}

@@ -467,7 +467,7 @@ class MlaRequest(Form):
         if data.get("requesting_state") and data.get("requesting_state") == data.get("requested_state"):
             errors["requested_state"] = ["A request goes to another state."]
         if measure_codes - {"service_of_documents"} and not data.get("facts_summary"):
-            errors["facts_summary"] = ["Required unless the request only asks for service of documents."]
+            errors["facts_summary"] = [Missing("Required unless the request only asks for service of documents.")]
         if data.get("deadline") and not data.get("deadline_reason"):
             errors["deadline_reason"] = [Missing("Give the reason for the deadline.")]
         if data.get("urgency") and not data.get("urgency_reasons"):
