@@ -1,7 +1,8 @@
 """The demo: BA, RS and HR as separate processes exchanging signed, encrypted messages.
 
 It shows, with real processes on loopback and the embedded defaults (SQLite, in-process jobs):
-messages both ways with signed receipts; a node stopped while messages wait for it, restarted,
+a real case from draft to execution between BA and RS (exchange.demo.story); messages both ways
+with signed receipts; a node stopped while messages wait for it, restarted,
 and everything delivered; a repeated delivery answered with the original receipt; a tampered
 envelope refused; a new directory version signed 2-of-3 spreading from one node to the others.
 Every envelope and receipt is saved so `exchange verify` can be run on it. Exit 0 only when
@@ -23,10 +24,12 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from crypto.encoding import b64url_decode, b64url_encode
+from crypto.tokens import random_token
 from exchange import create_app
 from exchange.clock import SystemClock
 from exchange.config import Settings
 from exchange.demo.localnet import BIN, LocalFederation, LocalNode, NodeSpec, build_federation
+from exchange.demo.story import CaseStory
 from exchange.federation.models import InboundEnvelope, OutboundEnvelope, OutboxState
 from exchange.federation.outbound import send_message
 from exchange.jobs import InProcessQueue
@@ -81,6 +84,7 @@ class Demo:
         self.apps: dict[str, Flask] = {}
         self.sent: list[Sent] = []
         self.federation: LocalFederation | None = None
+        self.story: CaseStory | None = None
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -181,6 +185,9 @@ class Demo:
         for node in federation.nodes.values():
             node.start()
             self.timeline.say(f"{node.id} ({node.spec.name}) is up at {node.url} (its own process, SQLite)")
+
+        self.story = CaseStory(self, password=random_token(9))
+        self.story.run()
 
         first = self.send(
             "BA",
@@ -396,7 +403,8 @@ class Demo:
 
     def finish(self, keep: bool) -> int:
         self.shutdown_local_queues()
-        example = "messages/01-BA-to-RS-status.query"
+        first = self.sent[0] if self.sent else None
+        example = f"messages/01-{first.sender}-to-{first.recipient}-{first.message_type}" if first else "messages/01"
         exchange = _command_name()
         lines = [
             "",
@@ -414,11 +422,19 @@ class Demo:
         self.timeline.say(f"Demo finished: {verdict}")
         (self.out / "timeline.txt").write_text("\n".join(self.timeline.lines) + "\n", encoding="utf-8")
         assert self.federation is not None
+        if self.story is not None:
+            logins = self.out / "logins.txt"
+            logins.write_text("\n".join(self.story.logins()) + "\n", encoding="utf-8")
+            logins.chmod(0o600)
         if keep:
             print("\nThe nodes keep running (stop them with Ctrl-C or `kill` on the pids below):")
             for node in self.federation.nodes.values():
                 web = node.processes.get("web")
                 print(f"  {node.id}: {node.url}  (pid {web.pid if web else '-'}, folder {node.home})")
+            if self.story is not None:
+                print("\nSign in and walk through the case (BA: Amra drafted, Selma approved; RS: Марија, Милош):")
+                for line in self.story.logins():
+                    print("  " + line)
         else:
             self.federation.stop_all()
         return 0 if not self.timeline.failures else 1

@@ -32,7 +32,13 @@ def test_the_demo_runs_and_every_check_holds(tmp_path):
     timeline = (out / "timeline.txt").read_text()
     assert "every check held" in timeline
     assert "✘" not in timeline
-    assert len(list((out / "messages").glob("*.receipt.json"))) == 9
+    assert len(list((out / "messages").glob("*.receipt.json"))) == 15
+    # The case: drafted, approved (four eyes), registered, routed, answered, executed, on both sides.
+    assert "four eyes: Amra cannot approve her own request" in timeline
+    assert "→ info_provided → recognised → executed" in timeline
+    logins = (out / "logins.txt").read_text()
+    assert "marija.ilic" in logins
+    assert oct((out / "logins.txt").stat().st_mode & 0o777) == "0o600"
 
 
 class Operator:
