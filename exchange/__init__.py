@@ -65,6 +65,13 @@ def create_app(
     configure_logging(settings)
     app = Flask("exchange")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only headers set by our own proxies: believing a client's X-Forwarded-For would let it
+        # pick the address its sign-in attempts are counted under.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     if node is None:
         runner = app_runner(app)
         node = build_node(

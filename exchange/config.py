@@ -83,6 +83,9 @@ class Settings:
     oidc_client_secret_file: str | None = None
     oidc_name: str = "National identity provider"
     login_attempts_per_minute: int = 10
+    # How many reverse proxies in front of the node to believe about the client's address and
+    # scheme (X-Forwarded-For/-Proto). 0: none (the node is reached directly).
+    trusted_proxies: int = 0
 
     @property
     def embedded(self) -> bool:

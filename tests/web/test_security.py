@@ -146,3 +146,35 @@ def test_a_node_that_uses_the_identity_provider_takes_no_passwords(tmp_path):
         assert 'name="password"' not in response.text
     finally:
         federation.close()
+
+
+def test_a_forged_forwarded_for_does_not_buy_more_attempts(fed):
+    ba = fed["BA"]
+    statuses = [
+        requests.post(
+            ba.url + "/login", data={"username": "x", "password": "y"}, headers={"X-Forwarded-For": f"10.0.0.{i}"},
+            timeout=30,
+        ).status_code
+        for i in range(8)
+    ]  # fmt: skip
+    assert statuses[6:] == [429, 429]
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(tmp_path):
+    federation = workflow.build(
+        tmp_path, ("BA",), password=PASSWORD,
+        settings={"EXCHANGE_LOGIN_ATTEMPTS_PER_MINUTE": "2", "EXCHANGE_TRUSTED_PROXIES": "1"},
+    )  # fmt: skip
+    try:
+        ba = federation["BA"]
+
+        def attempt(address):
+            return requests.post(
+                ba.url + "/login", data={"username": "x", "password": "y"}, headers={"X-Forwarded-For": address},
+                timeout=30,
+            ).status_code  # fmt: skip
+
+        assert [attempt("192.0.2.1") for _ in range(3)] == [401, 401, 429]
+        assert attempt("192.0.2.2") == 401
+    finally:
+        federation.close()
