@@ -156,7 +156,9 @@ def authenticate(node: Node, username: str, password: str) -> User:
         user = session.scalar(select(User).where(User.username == username.strip().lower()).with_for_update())
         if user is None or user.password_hash is None or not user.active:
             passwords.burn_time(password)
-            audit.record(session, f"login:{username[:60]}", "login", at=now, outcome="refused")
+            # Not the typed name itself: people type their password into the name field too.
+            typed = hashlib.sha256(username.strip().lower().encode("utf-8")).hexdigest()[:12]
+            audit.record(session, f"login:unknown:{typed}", "login", at=now, outcome="refused")
             ok = False
         elif user.locked_until is not None and user.locked_until > now:
             passwords.burn_time(password)

@@ -151,6 +151,9 @@ def _apply(node: Node, session: Session, case: Case, message: CaseMessage, arriv
     """
     content = arrival.content
     received = arrival.receipt.received
+    if case.direction == Direction.OUTGOING and not case.their_reference and content.body.get("our_reference"):
+        # The executing side's own file number, from its first answer: ours to quote from now on.
+        case.their_reference = str(content.body["our_reference"])[:128]
     if content.type not in PEER_MAY_SEND.get(case.direction, frozenset()):
         return "kept: not a message that side sends"
     if content.type in REQUEST_TYPES:

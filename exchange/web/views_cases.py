@@ -298,6 +298,9 @@ def message_pdf(message_id: str) -> Response:
         case, view = cases.get_message(node, who, message_id)
     except Forbidden:
         abort(403)
+    from exchange.audit import services as audit
     from exchange.web.printing import pdf_response
 
+    with node.transaction() as session:
+        audit.record(session, who, "message.print", at=node.clock.now(), object_type="message", object_id=message_id)
     return pdf_response(case, view, language())

@@ -100,6 +100,7 @@ def test_a_request_travels_from_draft_to_execution(fed):
     ba, rs = fed["BA"], fed["RS"]
     sent, incoming = _send_request(fed)
     assert sent.state == wf.DELIVERED
+    assert sent.their_reference is None
     assert incoming.state == wf.RECEIVED
     assert incoming.their_reference == "T20 0 KTO 0000117 26"
     assert incoming.peer_node == "BA"
@@ -122,6 +123,8 @@ def test_a_request_travels_from_draft_to_execution(fed):
         _reply(fed, side, drafter, case_id, message_type)
         assert _state(ba, "selma.begic", sent.id) == expected, message_type
         assert _state(rs, "marija.ilic", incoming.id) == expected, message_type
+    # The executing side's file number came with its first answer.
+    assert cases.get_case(ba.node, ba.actor("selma.begic"), sent.id)[0].their_reference == "КТМП 55/26"
     partial = samples.sample("execution.result") | {
         "completeness": "partial",
         "outstanding": "Изводи са рачуна стижу из банке до 31.01.2027.",

@@ -47,6 +47,11 @@ def test_every_failure_gets_the_same_answer(ba):
             auth.authenticate(ba[0].node, username, password)
         answers.add(str(failed.value))
     assert len(answers) == 1
+    # A password typed into the name field must not land in the audit trail.
+    with ba[0].node.db.sessions() as session:
+        actors = list(session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "login")))
+    assert not any("nobody.here" in actor for actor in actors)
+    assert any(actor.startswith("login:unknown:") for actor in actors)
 
 
 def test_five_failures_lock_the_account_for_a_while(ba):
