@@ -4,7 +4,7 @@ Built once from the template and the body, then drawn as an HTML page or a PDF, 
 same thing. Field labels and codes are translated (they are the template's own words); free text
 is never translated here: it is shown as written, marked with the language it was written in,
 with any translation the sender attached beside it (`translations[].texts`, keyed by the field's
-dotted path, e.g. `offences.0.legal_classification`).
+dotted path, e.g. `offences.0.statutory_provisions`).
 """
 
 from __future__ import annotations
@@ -111,6 +111,9 @@ class _Builder:
         label = self.label(schema, name)
         inner = spec.inner if isinstance(spec, fields.List) else spec
         enum_name = (spec.metadata or {}).get("enum") or (inner.metadata or {}).get("enum")
+        by_instrument = (spec.metadata or {}).get("enum_by_instrument")
+        if isinstance(by_instrument, Mapping):
+            enum_name = by_instrument.get(str(parent.get("instrument", "")))
         if isinstance(inner, fields.Nested) and isinstance(inner.nested, type):
             nested: type[Schema] = inner.nested
             items = value if isinstance(value, list) else [value]

@@ -110,15 +110,17 @@ def reply_new(case_id: str) -> BaseResponse:
         case, _views = cases.get_case(node, who, case_id)
         if message_type not in _replies_allowed(case):
             raise InvalidInput(t("flash.reply_not_possible", language()))
-        message = cases.draft_reply(node, who, case_id, message_type=message_type, body=_reply_body(case))
+        message = cases.draft_reply(node, who, case_id, message_type=message_type, body=_reply_body(case, message_type))
     except ExchangeError as exc:
         _fail(exc)
         return redirect(url_for("web.case_detail", case_id=case_id))
     return redirect(url_for("web.draft_edit", message_id=message.id, step=0))
 
 
-def _reply_body(case: Case) -> dict[str, Any]:
+def _reply_body(case: Case, message_type: str) -> dict[str, Any]:
     body: dict[str, Any] = {"language": language()}
+    if message_type in ("decision.refusal", "decision.postponement") and case.instrument in ("mla", "eio"):
+        body["instrument"] = case.instrument
     if case.our_reference:
         body["our_reference"] = case.our_reference
     if case.their_reference:

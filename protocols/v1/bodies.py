@@ -28,10 +28,30 @@ class CalendarDate(fields.Date):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class WholeNumber(fields.Integer):
+    """A JSON integer and nothing else: not `"12"`, not `12.5`, not `true` (one spelling per value)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class YesNo(fields.Boolean):
+    """JSON `true` or `false` and nothing else: not `"yes"`, not `1`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 FREE_TEXT = validate.Length(min=1, max=20_000)
 
 
 class _Body(Schema):
+    """Base of the bodies below: a member not listed is refused."""
+
     class Meta:
         unknown = RAISE
 

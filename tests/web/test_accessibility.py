@@ -39,7 +39,7 @@ def fed(tmp_path_factory):
         settings={"EXCHANGE_LOGIN_ATTEMPTS_PER_MINUTE": "1000"},
     )  # fmt: skip
     ba = federation["BA"]
-    amra, selma = ba.actor("amra.hadzic"), ba.actor("selma.begic")
+    amra = ba.actor("amra.hadzic")
     case, request = cases.create_request(
         ba.node, amra, recipient="RS", message_type="request.mla", body=samples.sample("request.mla")
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from protocols.v1.bodies import LANGUAGE_TAG, CalendarDate, Missing
+from protocols.v1.bodies import LANGUAGE_TAG, CalendarDate, Missing, WholeNumber
 
 # ISO 3166-1 alpha-2, plus XK (Kosovo, user-assigned, as the EU and this federation use it).
 COUNTRIES = frozenset(
@@ -154,12 +154,16 @@ PERSON_KIND = Enumeration("person_kind", ("natural", "legal"))
 
 
 class IdentityDocument(Form):
+    """An identity document of a natural person: its type, number and issuing country."""
+
     document_type = code(DOCUMENT_TYPE, required=True)
     number = short(required=True)
     issuing_country = country(required=True)
 
 
 class NaturalPerson(Form):
+    """A natural person as the forms identify one: names, sex, nationality, documents, birth, address."""
+
     surname = short(required=True)
     forenames = short()
     other_names = short()
@@ -175,6 +179,8 @@ class NaturalPerson(Form):
 
 
 class LegalPerson(Form):
+    """A legal person as the forms identify one: name, legal form, seat, registration, representative."""
+
     name = short(required=True)
     legal_form = short()
     trading_name = short()
@@ -197,6 +203,9 @@ class Person(Form):
 
     @validates_schema
     def _consistent(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`natural` is required when `kind` is `natural`, and `legal` when `kind` is `legal`; the block of the other
+        kind must be absent (error at `kind`). `procedural_position_other` is required when `procedural_position` is
+        `other`."""
         kind = data.get("kind")
         require(data, kind == "natural", "natural")
         require(data, kind == "legal", "legal")
@@ -211,7 +220,7 @@ class Attachment(Form):
     filename = short(required=True)
     media_type = fields.String(required=True, validate=validate.Regexp(r"[a-z]+/[a-z0-9.+-]+\Z"))
     sha256 = fields.String(required=True, validate=validate.Regexp(r"[A-Za-z0-9_-]{43}\Z"))
-    size = fields.Integer(required=True, validate=validate.Range(min=0, max=2**53 - 1))
+    size = WholeNumber(required=True, validate=validate.Range(min=0, max=2**53 - 1))
     language = language()
     description = short()
 

@@ -69,6 +69,15 @@ def _describe_field(
     if enum_name:
         described["type"] = "code"
         described["choices"] = _choices(str(enum_name), language)
+    by_instrument = (field.metadata or {}).get("enum_by_instrument")
+    if isinstance(by_instrument, dict):
+        # Codes of the instrument the request was made under: every instrument's, each marked with it.
+        described["type"] = "code"
+        described["choices"] = [
+            {"code": choice["code"], "label": f"{i18n.label(f'instrument.{instrument}', language)}: {choice['label']}"}
+            for instrument, name in sorted(by_instrument.items())
+            for choice in _choices(str(name), language)
+        ]
     if isinstance(inner, fields.Nested) and isinstance(inner.nested, type) and depth < 6:
         described["fields"] = describe_schema(inner.nested, language, depth + 1)
     if schema is mla.Measure and name == "details":

@@ -19,7 +19,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from protocols.v1.bodies import Missing
+from protocols.v1.bodies import Missing, WholeNumber, YesNo
 from protocols.v1.templates.base import (
     REFERENCE,
     Attachment,
@@ -91,11 +91,15 @@ MAIN_CONTACT = Enumeration("eio_main_contact", ("issuing_authority", "validating
 
 
 class SectionA(Form):
+    """Section A: the issuing state and the executing state."""
+
     issuing_state = country(required=True)
     executing_state = country(required=True)
 
 
 class SectionB(Form):
+    """Section B: urgency and a requested deadline, with their reasons."""
+
     urgency_reasons = codes(URGENCY)
     urgency_details = text()
     requested_deadline = date()
@@ -103,21 +107,29 @@ class SectionB(Form):
 
     @validates_schema
     def _explained(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`urgency_details` is required when `urgency_reasons` is non-empty, and `requested_deadline_reason` when
+        `requested_deadline` is given."""
         require(data, bool(data.get("urgency_reasons")), "urgency_details")
         require(data, bool(data.get("requested_deadline")), "requested_deadline_reason")
 
 
 class SectionC(Form):
+    """Section C: the investigative measures to be carried out, and whom the hearings concern."""
+
     measures_description = text(required=True)
     measures = codes(MEASURE)
     hearing_of = codes(HEARING_OF)
     videoconference_of = codes(HEARING_OF)
     telephone_of = codes(HEARING_OF)
     real_time_gathering = codes(REAL_TIME)
-    non_coercive = fields.Boolean()
+    non_coercive = YesNo()
 
     @validates_schema
     def _subtypes(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """When `measures` contains `hearing`, `hearing_videoconference`, `hearing_telephone` or
+        `real_time_gathering`, the member `hearing_of`, `videoconference_of`, `telephone_of` or `real_time_gathering`
+        respectively is required. `telephone_of` may contain only `witness` and `expert` (Art. 25), and
+        `videoconference_of` only `witness`, `expert` and `suspected_or_accused` (Art. 24)."""
         ticked = set(data.get("measures") or [])
         require(data, "hearing" in ticked, "hearing_of")
         require(data, "hearing_videoconference" in ticked, "videoconference_of")
@@ -135,6 +147,8 @@ class SectionC(Form):
 
 
 class EarlierEio(Form):
+    """The earlier EIO that this one supplements (Section D)."""
+
     date_of_issue = date(required=True)
     authority_transmitted_to = short(required=True)
     date_of_transmission = date()
@@ -143,38 +157,54 @@ class EarlierEio(Form):
 
 
 class SectionD(Form):
-    supplements_earlier_eio = fields.Boolean(required=True)
+    """Section D: the relationship to an earlier EIO, and other states in the same case."""
+
+    supplements_earlier_eio = YesNo(required=True)
     earlier_eio = fields.Nested(EarlierEio)
     other_states_same_case = text()
 
     @validates_schema
     def _earlier(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`earlier_eio` is required when `supplements_earlier_eio` is `true`."""
         require(data, bool(data.get("supplements_earlier_eio")), "earlier_eio")
 
 
 class SectionE(Form):
+    """Section E: the persons concerned, and where the measures are to be executed."""
+
     persons = fields.List(fields.Nested(Person))
     execution_location = text()
     other_helpful_information = text()
 
 
 class SectionF(Form):
+    """Section F: the type of proceedings the EIO is issued for (Art. 4)."""
+
     proceedings_type = codes(PROCEEDINGS_TYPE, required=True, min_items=1)
 
     @validates_schema
     def _main_type(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`proceedings_type` contains at least one of `a_criminal_judicial`, `b_administrative_authority` and
+        `c_judicial_non_criminal`: `d_legal_person_liability` only adds to one of them."""
         if not set(data.get("proceedings_type") or []) - {"d_legal_person_liability"}:
-            raise ValidationError({"proceedings_type": ["Tick (a), (b) or (c); (d) only adds to one of them."]})
+            message = "Tick (a), (b) or (c); (d) only adds to one of them."
+            raise ValidationError(
+                {"proceedings_type": [Missing(message) if not data.get("proceedings_type") else message]}
+            )
 
 
 class SectionG(Form):
+    """Section G: the grounds for issuing the EIO: facts, legal classification, Annex D categories."""
+
     facts_summary = text(required=True)
     legal_classification = text(required=True)
     annex_d_categories = codes(OFFENCE_CATEGORY)
-    max_penalty_years = fields.Integer(validate=validate.Range(min=0, max=100))
+    max_penalty_years = WholeNumber(validate=validate.Range(min=0, max=100))
 
     @validates_schema
     def _penalty(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`max_penalty_years` is required when `annex_d_categories` is non-empty, and must then be at least 3: Annex
+        D applies only to offences punishable by at least three years (error at `annex_d_categories`)."""
         require(data, bool(data.get("annex_d_categories")), "max_penalty_years")
         if data.get("annex_d_categories") and (data.get("max_penalty_years") or 0) < 3:
             raise ValidationError(
@@ -209,6 +239,8 @@ class SectionH3(Form):
 
     @validates_schema
     def _remaining(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`estimated_lifting_date` and `estimated_subsequent_request_date` are required when `item_disposition` is
+        `remain_in_executing_state`."""
         require(
             data,
             data.get("item_disposition") == "remain_in_executing_state",
@@ -218,6 +250,8 @@ class SectionH3(Form):
 
 
 class Period(Form):
+    """The period and the accounts that a request for financial information covers (Section H4)."""
+
     period_from = date()
     period_to = date()
     accounts = fields.List(short())
@@ -234,6 +268,8 @@ class SectionH4(Form):
 
     @validates_schema
     def _relevance(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`accounts_relevance` is required when `accounts_requested` is non-empty, and `operations_relevance` when
+        `operations_requested` is non-empty."""
         require(data, bool(data.get("accounts_requested")), "accounts_relevance")
         require(data, bool(data.get("operations_requested")), "operations_relevance")
 
@@ -249,31 +285,39 @@ class SectionH7(Form):
 
     relevance_reasons = text(required=True)
     subject_identification = text(required=True)
-    desired_duration_days = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
+    desired_duration_days = WholeNumber(required=True, validate=validate.Range(min=1, max=365))
     technical_data = fields.List(fields.Nested(InterceptionTarget), required=True, validate=validate.Length(min=1))
     execution_method = code(EXECUTION_METHOD)
     post_processing = codes(POST_PROCESSING)
 
 
 class SectionI(Form):
+    """Section I: formalities requested for the execution, and assisting officials (Art. 9(2), (4))."""
+
     formalities_requested = text()
-    issuing_officials_assist = fields.Boolean()
+    issuing_officials_assist = YesNo()
     assisting_officials = fields.List(fields.Nested(Contact))
     assisting_officials_languages = languages()
 
     @validates_schema
     def _officials(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`assisting_officials` and `assisting_officials_languages` are required (non-empty) when
+        `issuing_officials_assist` is `true`."""
         require(
             data, bool(data.get("issuing_officials_assist")), "assisting_officials", "assisting_officials_languages"
         )
 
 
 class SectionJ(Form):
+    """Section J: legal remedies already sought, and whom to ask about remedies."""
+
     remedy_already_sought = text()
     remedy_information_authority = fields.Nested(Contact, required=True)
 
 
 class SectionK(Form):
+    """Section K: the authority that issued the EIO, with its signature."""
+
     authority_type = code(AUTHORITY_TYPE, required=True)
     authority = fields.Nested(Authority, required=True)
     communication_languages = languages(required=True, min_items=1)
@@ -282,6 +326,8 @@ class SectionK(Form):
 
 
 class SectionL(Form):
+    """Section L: the judicial authority that validated the EIO (Art. 2(c)(ii)), with its signature."""
+
     validator_type = code(VALIDATOR_TYPE, required=True)
     authority = fields.Nested(Authority, required=True)
     communication_languages = languages(required=True, min_items=1)
@@ -332,6 +378,12 @@ class EioRequest(Form):
 
     @validates_schema
     def _form_rules(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`section_a.executing_state` differs from `section_a.issuing_state`, and `section_l` is present exactly
+        when `section_k.authority_type` is `other_competent_authority` (Art. 2(c)(ii)). A Section H block is present
+        (non-empty) exactly when `section_c.measures` contains a measure that needs it (the Section H table gives
+        which), and `section_h1.consent_to_issuing` or `section_h1.consent_to_executing` is required when
+        `transfer_custody_to_issuing` or `transfer_custody_to_executing` respectively is in `section_c.measures`
+        (Arts 22, 23; error at `section_h1`)."""
         errors: dict[str, list[str]] = {}
         section_a = data.get("section_a") or {}
         if section_a.get("issuing_state") and section_a.get("issuing_state") == section_a.get("executing_state"):
@@ -345,9 +397,9 @@ class EioRequest(Form):
             errors[block] = ["Only for a measure ticked in Section C."]
         h1 = data.get("section_h1") or {}
         if "transfer_custody_to_issuing" in ticked and not h1.get("consent_to_issuing"):
-            errors.setdefault("section_h1", []).append("State the person's consent to the transfer (Art. 22).")
+            errors.setdefault("section_h1", []).append(Missing("State the person's consent to the transfer (Art. 22)."))
         if "transfer_custody_to_executing" in ticked and not h1.get("consent_to_executing"):
-            errors.setdefault("section_h1", []).append("State the person's consent to the transfer (Art. 23).")
+            errors.setdefault("section_h1", []).append(Missing("State the person's consent to the transfer (Art. 23)."))
         other = (data.get("section_k") or {}).get("authority_type") == "other_competent_authority"
         if other and not data.get("section_l"):
             errors["section_l"] = [
@@ -363,6 +415,8 @@ class EioRequest(Form):
 
 
 class AckSectionA(Form):
+    """Annex B, Section A: the EIO concerned, as the receiving authority identifies it."""
+
     issuing_authority = short(required=True)
     file_reference = fields.String(required=True, validate=REFERENCE)
     date_of_issue = date(required=True)
@@ -370,11 +424,15 @@ class AckSectionA(Form):
 
 
 class AckSectionB(Form):
+    """Annex B, Section B: the authority that received the EIO."""
+
     authority = fields.Nested(Authority, required=True)
     communication_languages = languages(required=True, min_items=1)
 
 
 class AckSectionC(Form):
+    """Annex B, Section C: the competent authority the EIO was transmitted to, if any."""
+
     authority = fields.Nested(Authority, required=True)
     date_of_transmission = date(required=True)
     communication_languages = languages()

@@ -20,7 +20,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from protocols.v1.bodies import Missing
+from protocols.v1.bodies import Missing, WholeNumber, YesNo
 from protocols.v1.templates.base import (
     REFERENCE,
     Attachment,
@@ -175,96 +175,124 @@ CONFIDENTIALITY_SCOPE = Enumeration("confidentiality_scope", ("fact_of_request",
 
 
 class LegalBasis(Form):
+    """One instrument the request relies on (ETS 30 Art. 14; UNTOC 18(15))."""
+
     code = code(LEGAL_BASIS, required=True)
     # The treaty (for `bilateral`) or the statute (for `domestic_law`) relied on.
     reference = short()
 
     @validates_schema
     def _identified(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`reference` (the treaty or statute relied on) is required when `code` is `bilateral` or `domestic_law`."""
         require(data, data.get("code") in ("bilateral", "domestic_law"), "reference")
 
 
 class Offence(Form):
+    """One offence the proceedings concern: its classification, the provisions and the penalty."""
+
     legal_classification = short(required=True)
     statutory_provisions = text(required=True)
-    max_penalty_years = fields.Integer(validate=validate.Range(min=0, max=100))
+    max_penalty_years = WholeNumber(validate=validate.Range(min=0, max=100))
     offence_tags = codes(OFFENCE_CATEGORY)
     limitation_date = date()
 
 
 class Proceedings(Form):
+    """The proceedings the request is made for: their stage and nature."""
+
     stage = code(STAGE, required=True)
     nature = text(required=True)
 
 
 class RelatedRequest(Form):
+    """An earlier or parallel request in the same matter, by its reference."""
+
     reference = fields.String(required=True, validate=REFERENCE)
     date = date()
     recipient = short()
 
 
 class Presence(Form):
-    requested = fields.Boolean(required=True)
+    """Whether officials of the requesting state ask to be present at the execution, and who."""
+
+    requested = YesNo(required=True)
     persons = fields.List(fields.Nested(Contact))
 
 
 class Confidentiality(Form):
-    required = fields.Boolean(required=True)
+    """Whether the request and its content are to be kept confidential, how far, and why."""
+
+    required = YesNo(required=True)
     scope = code(CONFIDENTIALITY_SCOPE)
     reasons = text()
 
     @validates_schema
     def _explained(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`scope` and `reasons` are required when `required` is `true`."""
         require(data, bool(data.get("required")), "scope", "reasons")
 
 
 class DataProtection(Form):
+    """Conditions on the use of personal data sent in execution, and onward transfer."""
+
     conditions = text()
-    onward_transfer_consent_required = fields.Boolean()
+    onward_transfer_consent_required = YesNo()
 
 
 # -- per-measure details -------------------------------------------------------------------------
 
 
 class HearingDetails(Form):
+    """Details of a hearing: the questions, oath, caution, defence presence and recording."""
+
     questions = fields.List(text())
-    oath_requested = fields.Boolean()
+    oath_requested = YesNo()
     caution_wording = text()
-    defence_presence = fields.Boolean()
+    defence_presence = YesNo()
     recording = code(RECORDING)
-    verbatim_minutes = fields.Boolean()
+    verbatim_minutes = YesNo()
 
 
 class ServiceDetails(Form):
+    """Details of service of documents: the addressee (a listed person), address, documents."""
+
     addressee_ref = short(required=True)
     address = short(required=True)
     documents = fields.List(fields.Nested(Attachment))
-    proof_of_service_required = fields.Boolean()
+    proof_of_service_required = YesNo()
     appearance_date = date()
 
 
 class SearchDetails(Form):
+    """Details of a search and seizure: what is searched, what is sought, chain of custody."""
+
     premises_or_objects = text(required=True)
     items_sought = text(required=True)
     chain_of_custody = text()
 
 
 class FreezingDetails(Form):
+    """Details of a freezing or provisional measure: its purpose, the assets, a time limit."""
+
     purpose = code(FREEZING_PURPOSE, required=True)
     assets = text(required=True)
-    time_limit_days = fields.Integer(validate=validate.Range(min=1, max=3650))
+    time_limit_days = WholeNumber(validate=validate.Range(min=1, max=3650))
 
 
 class RecordsDetails(Form):
+    """Details of a request for records or documents: holder, kinds of record, period, accounts."""
+
     record_holder = short()
     record_types = text(required=True)
     period_from = date()
     period_to = date()
     accounts = fields.List(short())
-    originals_required = fields.Boolean()
+    originals_required = YesNo()
 
 
 class TransferDetails(Form):
+    """Details of a temporary transfer of a person in custody (ETS 30 Art. 11; SAP Art. 13)."""
+
     purpose = text(required=True)
     person_consent = code(TRISTATE, required=True)
     return_by = date()
@@ -273,6 +301,8 @@ class TransferDetails(Form):
 
 
 class VideoconferenceDetails(Form):
+    """Details of a hearing by videoconference (SAP Art. 9): why, who conducts it, who is heard."""
+
     why_not_in_person = text(required=True)
     conducting_persons = fields.List(fields.Nested(Contact), required=True, validate=validate.Length(min=1))
     heard_as = code(HEARD_AS, required=True)
@@ -282,57 +312,75 @@ class VideoconferenceDetails(Form):
 
     @validates_schema
     def _accused_consents(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`accused_consent` is required when `heard_as` is `accused` (SAP Art. 9(8)); any of its codes, `no` and
+        `unknown` included, satisfies the rule."""
         require(data, data.get("heard_as") == "accused", "accused_consent")
 
 
 class TelephoneDetails(Form):
+    """Details of a hearing by telephone conference (SAP Art. 10)."""
+
     conducting_persons = fields.List(fields.Nested(Contact), required=True, validate=validate.Length(min=1))
-    witness_or_expert_consents = fields.Boolean(required=True)
+    witness_or_expert_consents = YesNo(required=True)
 
 
 class ObservationDetails(Form):
+    """Details of cross-border observation (SAP Art. 17): offence, officers, vehicles, period."""
+
     offence = short(required=True)
     officers = fields.List(short(), required=True, validate=validate.Length(min=1))
     vehicles = fields.List(short())
     expected_entry_points = short()
-    weapons_carried = fields.Boolean(required=True)
+    weapons_carried = YesNo(required=True)
     start = date(required=True)
-    duration_days = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
+    duration_days = WholeNumber(required=True, validate=validate.Range(min=1, max=365))
 
 
 class ControlledDeliveryDetails(Form):
+    """Details of a controlled delivery (SAP Art. 18): consignment, route, handling."""
+
     consignment = text(required=True)
     route_and_timing = text(required=True)
     handling = code(SUBSTITUTION, required=True)
 
 
 class CovertDetails(Form):
+    """Details of a covert investigation (SAP Art. 19): the officers' cover, duration, conditions."""
+
     officers_cover = text(required=True)
-    duration_days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
+    duration_days = WholeNumber(required=True, validate=validate.Range(min=1, max=3650))
     conditions = text()
     legal_status_of_officers = text()
     security_measures = text()
 
 
 class JitDetails(Form):
+    """Details of a joint investigation team asked for as a measure (SAP Art. 20)."""
+
     proposed_composition = text(required=True)
     purpose = text(required=True)
-    duration_days = fields.Integer(validate=validate.Range(min=1, max=3650))
+    duration_days = WholeNumber(validate=validate.Range(min=1, max=3650))
     states_of_operation = fields.List(country())
 
 
 class InterceptionTarget(Form):
+    """One target of an interception: what kind of identifier, and the identifier."""
+
     kind = code(TARGET_KIND, required=True)
     value = short(required=True)
 
 
 class InterceptionDetails(Form):
+    """Details of an interception of telecommunications: targets, duration, relevance."""
+
     targets = fields.List(fields.Nested(InterceptionTarget), required=True, validate=validate.Length(min=1))
-    duration_days = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
+    duration_days = WholeNumber(required=True, validate=validate.Range(min=1, max=365))
     relevance = text(required=True)
 
 
 class CyberDetails(Form):
+    """Details of a Budapest Convention measure (ETS 185 Arts 29-31, 33-34): provider, identifiers."""
+
     service_provider = short()
     identifiers = fields.List(short(), required=True, validate=validate.Length(min=1))
     data_types = text()
@@ -341,6 +389,8 @@ class CyberDetails(Form):
 
 
 class OtherDetails(Form):
+    """Details of a measure not in the catalogue: what is asked for."""
+
     description = text(required=True)
 
 
@@ -406,6 +456,9 @@ class Measure(Form):
 
     @validates_schema
     def _details(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`details` (absent counts as `{}`) must be a valid object of the details schema that the measure-details
+        table gives for `code`, its errors reported under `details`. `person_refs` is required (at least one entry)
+        when that table marks `code` as concerning a person."""
         schema = MEASURE_DETAILS.get(data.get("code", ""))
         if schema is None:
             return
@@ -450,7 +503,7 @@ class MlaRequest(Form):
     procedures_requested = text()
     presence_of_officials = fields.Nested(Presence)
     confidentiality = fields.Nested(Confidentiality)
-    use_limitation_acknowledged = fields.Boolean()
+    use_limitation_acknowledged = YesNo()
     data_protection = fields.Nested(DataProtection)
     costs_note = text()
     contact_for_execution = fields.Nested(Contact, required=True)
@@ -461,6 +514,13 @@ class MlaRequest(Form):
 
     @validates_schema
     def _instrument_rules(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`requested_state` differs from `requesting_state`; `facts_summary` is required unless every measure in
+        `assistance_sought` is `service_of_documents` (ETS 30 Art. 14(2)); `deadline_reason` is required when
+        `deadline` is given, and `urgency_reasons` when `urgency` is non-empty. When a measure is
+        `transfer_custody_to_requesting` or `transfer_custody_to_requested`, `channel` is `ministry_to_ministry` or
+        `ministry_only_transfer`. Every entry of a measure's `person_refs` and every measure's
+        `details.addressee_ref` is the `person_ref` of a person in `persons` (error at `assistance_sought`), and no
+        two persons share a `person_ref`."""
         errors: dict[str, list[str]] = {}
         measures = [m for m in data.get("assistance_sought") or [] if isinstance(m, Mapping)]
         measure_codes = {m.get("code") for m in measures}
@@ -473,7 +533,8 @@ class MlaRequest(Form):
         if data.get("urgency") and not data.get("urgency_reasons"):
             errors["urgency_reasons"] = [Missing("Explain the urgency.")]
         if measure_codes & TRANSFERS and data.get("channel") not in ("ministry_to_ministry", "ministry_only_transfer"):
-            errors["channel"] = ["Temporary transfers of persons in custody go ministry to ministry."]
+            message = "Temporary transfers of persons in custody go ministry to ministry."
+            errors["channel"] = [Missing(message) if not data.get("channel") else message]
         listed = {p.get("person_ref") for p in data.get("persons") or [] if isinstance(p, Mapping)}
         refs = {ref for m in measures for ref in m.get("person_refs") or []}
         refs |= {(m.get("details") or {}).get("addressee_ref") for m in measures} - {None}

@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from protocols.v1.bodies import YesNo
 from protocols.v1.templates.base import (
     REFERENCE,
     Attachment,
@@ -20,6 +21,7 @@ from protocols.v1.templates.base import (
     Enumeration,
     Form,
     Translation,
+    _distinct,
     code,
     codes,
     country,
@@ -120,6 +122,7 @@ class AckReceipt(Reply):
 
     @validates_schema
     def _forwarded(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`forwarded_on` is required when `forwarded_to` is given."""
         require(data, bool(data.get("forwarded_to")), "forwarded_on")
 
 
@@ -149,6 +152,8 @@ class DecisionRecognition(Reply):
 
 
 class _Grounds(Reply):
+    """A decision that cites grounds: they are codes of the instrument the request was made under."""
+
     instrument = code(INSTRUMENT, required=True)
 
     def _check(self, data: Mapping[str, Any], eio: Enumeration, mla: Enumeration) -> None:
@@ -168,14 +173,20 @@ class DecisionRefusal(_Grounds):
 
     decided_on = date(required=True)
     grounds = fields.List(
-        fields.String(validate=validate.Length(max=64)), required=True, validate=validate.Length(min=1)
+        fields.String(validate=validate.Length(max=64)),
+        required=True,
+        validate=[validate.Length(min=1), _distinct],
+        metadata={"enum_by_instrument": {"mla": MLA_REFUSAL.name, "eio": EIO_REFUSAL.name}},
     )
     reasons = text(required=True)
-    refused_in_part = fields.Boolean()
-    consultation_held = fields.Boolean()
+    refused_in_part = YesNo()
+    consultation_held = YesNo()
 
     @validates_schema
     def _grounds_of_instrument(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """Every entry of `grounds` is a code of `eio_refusal_ground` when `instrument` is `eio`, and of
+        `mla_refusal_ground` when it is `mla`; `bank_secrecy` (UNTOC 18(8)) and `fiscal_matters_only` (UNTOC 18(22))
+        are refused as no grounds at all."""
         self._check(data, EIO_REFUSAL, MLA_REFUSAL)
 
 
@@ -184,13 +195,19 @@ class DecisionPostponement(_Grounds):
 
     decided_on = date(required=True)
     grounds = fields.List(
-        fields.String(validate=validate.Length(max=64)), required=True, validate=validate.Length(min=1)
+        fields.String(validate=validate.Length(max=64)),
+        required=True,
+        validate=[validate.Length(min=1), _distinct],
+        metadata={"enum_by_instrument": {"mla": MLA_POSTPONEMENT.name, "eio": EIO_POSTPONEMENT.name}},
     )
     reasons = text(required=True)
     expected_until = date()
 
     @validates_schema
     def _grounds_of_instrument(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """Every entry of `grounds` is a code of `eio_postponement_ground` when `instrument` is `eio`, and of
+        `mla_postponement_ground` when it is `mla`; `bank_secrecy` and `fiscal_matters_only` are refused as no
+        grounds at all."""
         self._check(data, EIO_POSTPONEMENT, MLA_POSTPONEMENT)
 
 
@@ -211,11 +228,12 @@ class ExecutionResult(Reply):
     outstanding = text()
     minutes = text()
     return_conditions = text()
-    legal_remedy_pending = fields.Boolean()
+    legal_remedy_pending = YesNo()
     attachments = fields.List(fields.Nested(Attachment))
 
     @validates_schema
     def _remaining(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`outstanding` is required when `completeness` is `partial`."""
         require(data, data.get("completeness") == "partial", "outstanding")
 
 
@@ -229,17 +247,21 @@ class SpontaneousInformation(Form):
     information = text(required=True)
     rationale = code(SPONTANEOUS_RATIONALE, required=True)
     use_conditions = text()
-    confidential = fields.Boolean()
+    confidential = YesNo()
     translations = fields.List(fields.Nested(Translation))
     attachments = fields.List(fields.Nested(Attachment))
 
 
 class JitParty(Form):
+    """A state party to the proposed team and its competent authority."""
+
     state = country(required=True)
     competent_authority = fields.Nested(Authority, required=True)
 
 
 class JitLeader(Form):
+    """The leader of the team for one state."""
+
     name = short(required=True)
     position = short(required=True)
     authority = short(required=True)
@@ -265,12 +287,20 @@ class JitProposal(Form):
 
     @validates_schema
     def _coherent(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """`period_to` is later than `period_from`; the `parties` are different states; every entry of
+        `states_of_operation`, and the `state` of every leader, is the `state` of one of the `parties`."""
         errors = {}
         if data.get("period_from") and data.get("period_to") and data["period_to"] <= data["period_from"]:
             errors["period_to"] = ["The team's period ends after it starts."]
-        parties = {p.get("state") for p in data.get("parties") or [] if isinstance(p, Mapping)}
+        states = [p.get("state") for p in data.get("parties") or [] if isinstance(p, Mapping)]
+        parties = set(states)
+        if len(parties) != len(states):
+            errors["parties"] = ["Each party is a different state."]
         if set(data.get("states_of_operation") or []) - parties:
             errors["states_of_operation"] = ["The team operates only in the parties' states."]
+        leaders = {leader.get("state") for leader in data.get("leaders") or [] if isinstance(leader, Mapping)}
+        if leaders - parties - {None}:
+            errors["leaders"] = ["Each leader comes from one of the parties' states."]
         if errors:
             raise ValidationError(errors)
 
