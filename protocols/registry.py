@@ -6,7 +6,7 @@ later version with a feature removed, or an earlier one without it, is handled b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,6 +16,7 @@ from marshmallow import Schema
 from protocols.errors import ProtocolError, Reason
 from protocols.v1 import bodies
 from protocols.v1.templates import eio, mla, replies
+from protocols.v1.templates.base import bound_by_eio_directive
 
 
 class Feature(StrEnum):
@@ -72,6 +73,10 @@ class MessageType:
     description: str
     body_schema: type[Schema]
     requires_approval: bool = False
+    # Which (sender country, recipient country) pairs may carry the type; None: any pair. Checked by
+    # the receiver against the directory, so a node cannot send an instrument the law does not
+    # give it (an EIO to a state outside the Directive) just by skipping its own checks.
+    allowed_between: Callable[[str, str], bool] | None = None
 
     def body_errors(self, body: Any) -> dict[str, Any]:
         return bodies.body_errors(self.body_schema, body)
@@ -86,11 +91,23 @@ _V1_TYPES = (
     MessageType("consultation", "Consultation between authorities (EIO 6(3), 11(4))", bodies.Consultation),
     # Formal acts: a contact point approved them, and the approval chain inside says who (four eyes).
     MessageType("request.mla", "MLA request (ETS 30, SAP, UNTOC 18(15))", mla.MlaRequest, requires_approval=True),
-    MessageType("request.eio", "European Investigation Order (Annex A)", eio.EioRequest, requires_approval=True),
+    MessageType(
+        "request.eio",
+        "European Investigation Order (Annex A)",
+        eio.EioRequest,
+        requires_approval=True,
+        allowed_between=bound_by_eio_directive,
+    ),
     MessageType(
         "request.jit_proposal", "Joint investigation team proposal", replies.JitProposal, requires_approval=True
     ),
-    MessageType("ack.eio", "EIO confirmation of receipt (Annex B)", eio.EioAcknowledgement, requires_approval=True),
+    MessageType(
+        "ack.eio",
+        "EIO confirmation of receipt (Annex B)",
+        eio.EioAcknowledgement,
+        requires_approval=True,
+        allowed_between=bound_by_eio_directive,
+    ),
     MessageType("ack.receipt", "Acknowledgement of receipt", replies.AckReceipt, requires_approval=True),
     MessageType("info.request", "Request for additional information", replies.InfoRequest, requires_approval=True),
     MessageType("info.response", "Additional information provided", replies.InfoResponse, requires_approval=True),

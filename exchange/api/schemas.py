@@ -300,7 +300,10 @@ class PeerOut(Schema):
     instrument = fields.String(
         required=True,
         validate=validate.OneOf(["mla", "eio"]),
-        metadata={"description": "How a request to this member is made: an EIO between EU states, else MLA."},
+        metadata={
+            "description": "How a request to this member is made: an EIO between two states bound by "
+            "Directive 2014/41/EU, otherwise MLA."
+        },
     )
 
 

@@ -1,10 +1,10 @@
 """The request wizard and reply forms: a draft is saved at every step, checked field by field.
 
 A new request starts by choosing the recipient; the instrument follows from the two countries
-(an EIO between EU states, an MLA request otherwise). Each step saves what was entered: types,
-codes and unknown fields are checked at once and shown beside their inputs; what is still
-missing is listed on the review page, with links back to the step that asks for it, and
-submitting for approval is possible only once nothing is missing.
+(an EIO between two states bound by the EIO Directive, an MLA request otherwise). Each step
+saves what was entered: types, codes and unknown fields are checked at once and shown beside
+their inputs; what is still missing is listed on the review page, with links back to the step
+that asks for it, and submitting for approval is possible only once nothing is missing.
 """
 
 from __future__ import annotations

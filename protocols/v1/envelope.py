@@ -474,7 +474,7 @@ def verify_content(content: Content, header: Header, directory: Directory) -> No
     signed for another message or another recipient.
     """
     try:
-        _node, key = directory.verify_key_at(content.signer_kid, content.created, node_id=header.sender)
+        sender, key = directory.verify_key_at(content.signer_kid, content.created, node_id=header.sender)
     except EnvelopeError as exc:
         if exc.reason == Reason.SENDER_MISMATCH:
             raise EnvelopeError(Reason.INNER_SIGNATURE_INVALID, "content is signed by another node") from exc
@@ -500,6 +500,11 @@ def verify_content(content: Content, header: Header, directory: Directory) -> No
     if errors:
         # Field names only: the values are case content and must not reach logs or receipts.
         raise EnvelopeError(Reason.BODY_INVALID, f"body does not match {header.type}: fields {sorted(errors)}")
+    if kind.allowed_between is not None:
+        # Country codes come from the directory, not from the content: nothing decrypted leaks.
+        theirs, ours = sender.country, directory.node(header.recipient).country
+        if not kind.allowed_between(theirs, ours):
+            raise EnvelopeError(Reason.BODY_INVALID, f"{header.type} cannot pass from {theirs} to {ours}")
     if kind.requires_approval:
         _check_approvals(content.approvals)
 

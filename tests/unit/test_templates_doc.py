@@ -179,3 +179,17 @@ def test_protocol_doc_keeps_the_bodies_of_the_first_types(name):
     doc = PROTOCOL_DOC.read_text(encoding="utf-8")
     section = doc[doc.index("### 4.8 Message types and bodies") :]
     assert f"\n`{name}`:\n" in section[: section.index("\n## ")]
+
+
+def test_protocol_doc_names_the_states_of_the_eio_and_the_types_bound_to_them():
+    doc = PROTOCOL_DOC.read_text(encoding="utf-8")
+    section = doc[doc.index("### 4.8 Message types and bodies") :]
+    section = section[: section.index("\n## ")]
+    start = section.index("pass only between two states bound by Directive 2014/41/EU")
+    paragraph = section[section.rindex("\n\n", 0, start) : section.index("\n\n", start)]
+    listed = re.search(r"`([A-Z]{2}(?:\s+[A-Z]{2})+)`", paragraph)
+    assert listed is not None, "protocol.md 4.8 must list the states bound by the EIO Directive"
+    assert listed.group(1).split() == sorted(base.EIO_STATES)
+    bound = {kind.name for kind in message_types() if kind.allowed_between is not None}
+    subjects = paragraph[: paragraph.index("pass only between")]
+    assert set(re.findall(r"`([a-z_]+\.[a-z_]+)`", subjects)) == bound

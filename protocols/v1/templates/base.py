@@ -26,15 +26,24 @@ COUNTRIES = frozenset(
     TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK
     """.split()  # noqa: SIM905 - reference data reads best as a block of codes
 )
-# Members of the European Union: an EIO is possible only when both states are members.
+# Members of the European Union.
 EU_MEMBERS = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()  # noqa: SIM905
 )
+# States bound by Directive 2014/41/EU: every member except Denmark and Ireland, which do not take
+# part in it (Protocols No 21 and 22 to the Treaties). An EIO to or from either is legally void,
+# so they exchange MLA requests like the Western Balkan states (catalogue 4.1, territorial scope).
+EIO_STATES = EU_MEMBERS - {"DK", "IE"}
+
+
+def bound_by_eio_directive(state: str, other_state: str) -> bool:
+    """Whether an EIO (or its Annex B acknowledgement) may pass between these two states."""
+    return state in EIO_STATES and other_state in EIO_STATES
 
 
 def instrument_between(issuing_state: str, executing_state: str) -> str:
-    """`eio` when both states are EU members (Directive 2014/41/EU), otherwise `mla`."""
-    return "eio" if issuing_state in EU_MEMBERS and executing_state in EU_MEMBERS else "mla"
+    """`eio` when both states are bound by Directive 2014/41/EU, otherwise `mla`."""
+    return "eio" if bound_by_eio_directive(issuing_state, executing_state) else "mla"
 
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}\Z")

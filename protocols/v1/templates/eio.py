@@ -1,6 +1,8 @@
 """`request.eio` (Annex A of Directive 2014/41/EU) and `ack.eio` (its Annex B acknowledgement).
 
-An EIO is possible only when both states are EU members (checked by the service that drafts it).
+An EIO is possible only between two states bound by the Directive (the EU members except Denmark
+and Ireland); the service that drafts it and the receiving node both check.
+
 The sections follow the form (legal catalogue 1.2). The conditional rules of the form and the
 Directive are enforced with field-level errors:
 

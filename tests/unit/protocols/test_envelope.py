@@ -9,6 +9,7 @@ import pytest
 
 from crypto import EncryptionKey, SigningKey
 from crypto.encoding import b64url_decode, b64url_encode
+from exchange.demo.samples import sample
 from protocols.canonical import canonical_bytes
 from protocols.errors import EnvelopeError, ProtocolError, Reason
 from protocols.v1 import envelope as e
@@ -311,3 +312,34 @@ def test_envelopes_sealed_to_our_revoked_or_retired_key(fed):
     # Sealed before the key retired: still accepted (that is what rotation relies on).
     sealed_before = build(fed, stale, created=T0 - timedelta(hours=2))
     e.verify_envelope(sealed_before, directory_with(valid_until=T0 - timedelta(hours=1)), our_node="RS", now=T0)
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipient", "refused"),
+    [("HR", "SI", False), ("SI", "HR", False), ("RS", "HR", True), ("HR", "BA", True), ("DK", "HR", True)],
+)
+def test_an_eio_passes_only_between_states_bound_by_the_directive(sender, recipient, refused):
+    """A node that skips its own instrument check still cannot make another state execute an EIO."""
+    fed = federation("HR", "SI", "RS", "BA", "DK")
+    directory = fed.directory()
+    approvals = [
+        e.Approval("drafter", "u1", "Ana Anić", "DORH", T0),
+        e.Approval("approver", "u2", "Ivo Ivić", "Ministarstvo pravosuđa", T0),
+    ]
+    raw = e.build_envelope(
+        sender=sender,
+        recipient=recipient,
+        message_type="request.eio",
+        body=sample("request.eio"),
+        signing_key=fed.nodes[sender].signing,
+        recipient_key=directory.encryption_key_for(recipient, T0),
+        created=T0,
+        approvals=approvals,
+    ).raw
+    if not refused:
+        receive(fed, directory, raw, node=recipient)
+        return
+    with pytest.raises(EnvelopeError) as caught:
+        receive(fed, directory, raw, node=recipient)
+    assert caught.value.reason == Reason.BODY_INVALID
+    assert caught.value.message == f"request.eio cannot pass from {sender} to {recipient}"

@@ -297,9 +297,18 @@ def test_an_eio_refusal_takes_eio_grounds():
 
 @pytest.mark.parametrize(
     ("issuing", "executing", "instrument"),
-    [("HR", "SI", "eio"), ("HR", "RS", "mla"), ("BA", "RS", "mla"), ("XK", "AL", "mla"), ("RS", "HR", "mla")],
+    [
+        ("HR", "SI", "eio"),
+        ("HR", "RS", "mla"),
+        ("BA", "RS", "mla"),
+        ("XK", "AL", "mla"),
+        ("RS", "HR", "mla"),
+        # EU members outside the Directive (Protocols No 21 and 22): MLA even with Croatia.
+        ("HR", "DK", "mla"),
+        ("IE", "HR", "mla"),
+    ],
 )
-def test_the_eio_is_for_two_eu_states(issuing, executing, instrument):
+def test_the_eio_is_for_two_states_bound_by_the_directive(issuing, executing, instrument):
     assert instrument_between(issuing, executing) == instrument
 
 
