@@ -212,7 +212,7 @@ def type_text(schema: type[Schema], name: str, field: fields.Field[Any]) -> str:
     _singular, plural, constraint = noun(field.inner)
     distinct, items = False, []
     for validator in validators(field):
-        if validator is base._distinct:
+        if validator is base.distinct:
             distinct = True
         elif isinstance(validator, validate.Length):
             phrase = length_phrase(validator, "item", "items")

@@ -72,13 +72,14 @@ def codes(enumeration: Enumeration, *, min_items: int = 0, **kwargs: Any) -> fie
     """A field holding a set of distinct codes of `enumeration`."""
     return fields.List(
         code(enumeration),
-        validate=[validate.Length(min=min_items), _distinct],
+        validate=[validate.Length(min=min_items), distinct],
         metadata={"enum": enumeration.name},
         **kwargs,
     )
 
 
-def _distinct(values: Sequence[Any]) -> None:
+def distinct(values: Sequence[Any]) -> None:
+    """List validator: no value twice (a repeated code or reference is a mistake, never a meaning)."""
     if len(set(map(str, values))) != len(values):
         raise ValidationError("Values must not repeat.")
 
@@ -92,7 +93,7 @@ def language(**kwargs: Any) -> fields.String:
 
 
 def languages(*, min_items: int = 0, **kwargs: Any) -> fields.List[Any]:
-    return fields.List(language(), validate=[validate.Length(min=min_items, max=20), _distinct], **kwargs)
+    return fields.List(language(), validate=[validate.Length(min=min_items, max=20), distinct], **kwargs)
 
 
 def text(**kwargs: Any) -> fields.String:

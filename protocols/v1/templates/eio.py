@@ -115,6 +115,15 @@ class SectionB(Form):
         require(data, bool(data.get("requested_deadline")), "requested_deadline_reason")
 
 
+# The Section C member that says whom (or what) a ticked measure concerns.
+SUBTYPE_OF = {
+    "hearing": "hearing_of",
+    "hearing_videoconference": "videoconference_of",
+    "hearing_telephone": "telephone_of",
+    "real_time_gathering": "real_time_gathering",
+}
+
+
 class SectionC(Form):
     """Section C: the investigative measures to be carried out, and whom the hearings concern."""
 
@@ -130,20 +139,23 @@ class SectionC(Form):
     def _subtypes(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """When `measures` contains `hearing`, `hearing_videoconference`, `hearing_telephone` or
         `real_time_gathering`, the member `hearing_of`, `videoconference_of`, `telephone_of` or `real_time_gathering`
-        respectively is required. `telephone_of` may contain only `witness` and `expert` (Art. 25), and
-        `videoconference_of` only `witness`, `expert` and `suspected_or_accused` (Art. 24)."""
+        respectively is required, and each of those members is given (non-empty) only when its measure is ticked.
+        `telephone_of` may contain only `witness` and `expert` (Art. 25), and `videoconference_of` only `witness`,
+        `expert` and `suspected_or_accused` (Art. 24)."""
         ticked = set(data.get("measures") or [])
-        require(data, "hearing" in ticked, "hearing_of")
-        require(data, "hearing_videoconference" in ticked, "videoconference_of")
-        require(data, "hearing_telephone" in ticked, "telephone_of")
-        require(data, "real_time_gathering" in ticked, "real_time_gathering")
-        errors = {}
+        errors: dict[str, list[str]] = {}
+        for measure, member in SUBTYPE_OF.items():
+            given = bool(data.get(member))
+            if measure in ticked and not given:
+                errors[member] = [Missing("Required here.")]
+            elif given and measure not in ticked:
+                errors[member] = [f"Only when {measure} is among the measures."]
         if set(data.get("telephone_of") or []) - {"witness", "expert"}:
-            errors["telephone_of"] = ["Only witnesses and experts are heard by telephone (Art. 25)."]
+            errors.setdefault("telephone_of", []).append("Only witnesses and experts are heard by telephone (Art. 25).")
         if set(data.get("videoconference_of") or []) - {"witness", "expert", "suspected_or_accused"}:
-            errors["videoconference_of"] = [
+            errors.setdefault("videoconference_of", []).append(
                 "Only witnesses, experts and suspects are heard by videoconference (Art. 24)."
-            ]
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -385,7 +397,9 @@ class EioRequest(Form):
         (non-empty) exactly when `section_c.measures` contains a measure that needs it (the Section H table gives
         which), and `section_h1.consent_to_issuing` or `section_h1.consent_to_executing` is required when
         `transfer_custody_to_issuing` or `transfer_custody_to_executing` respectively is in `section_c.measures`
-        (Arts 22, 23; error at `section_h1`)."""
+        (Arts 22, 23; error at `section_h1`). `section_h2.suspect_consent` is required when
+        `section_c.videoconference_of` contains `suspected_or_accused` (Art. 24(2)(a): without that person's consent
+        the executing state may refuse; error at `section_h2`)."""
         errors: dict[str, list[str]] = {}
         section_a = data.get("section_a") or {}
         if section_a.get("issuing_state") and section_a.get("issuing_state") == section_a.get("executing_state"):
@@ -402,6 +416,12 @@ class EioRequest(Form):
             errors.setdefault("section_h1", []).append(Missing("State the person's consent to the transfer (Art. 22)."))
         if "transfer_custody_to_executing" in ticked and not h1.get("consent_to_executing"):
             errors.setdefault("section_h1", []).append(Missing("State the person's consent to the transfer (Art. 23)."))
+        heard = set((data.get("section_c") or {}).get("videoconference_of") or [])
+        h2 = data.get("section_h2") or {}
+        if "suspected_or_accused" in heard and h2 and not h2.get("suspect_consent"):
+            errors.setdefault("section_h2", []).append(
+                Missing("State whether the suspected or accused person consents (Art. 24(2)(a)).")
+            )
         other = (data.get("section_k") or {}).get("authority_type") == "other_competent_authority"
         if other and not data.get("section_l"):
             errors["section_l"] = [

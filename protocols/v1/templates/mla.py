@@ -35,6 +35,7 @@ from protocols.v1.templates.base import (
     codes,
     country,
     date,
+    distinct,
     language,
     require,
     short,
@@ -451,7 +452,7 @@ class Measure(Form):
 
     code = code(MEASURE, required=True)
     description = text(required=True)
-    person_refs = fields.List(short())
+    person_refs = fields.List(short(), validate=[validate.Length(max=100), distinct])
     details = fields.Dict(keys=fields.String(), load_default=dict)
 
     @validates_schema

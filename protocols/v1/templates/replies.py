@@ -21,11 +21,11 @@ from protocols.v1.templates.base import (
     Enumeration,
     Form,
     Translation,
-    _distinct,
     code,
     codes,
     country,
     date,
+    distinct,
     language,
     require,
     short,
@@ -175,7 +175,7 @@ class DecisionRefusal(_Grounds):
     grounds = fields.List(
         fields.String(validate=validate.Length(max=64)),
         required=True,
-        validate=[validate.Length(min=1), _distinct],
+        validate=[validate.Length(min=1), distinct],
         metadata={"enum_by_instrument": {"mla": MLA_REFUSAL.name, "eio": EIO_REFUSAL.name}},
     )
     reasons = text(required=True)
@@ -197,7 +197,7 @@ class DecisionPostponement(_Grounds):
     grounds = fields.List(
         fields.String(validate=validate.Length(max=64)),
         required=True,
-        validate=[validate.Length(min=1), _distinct],
+        validate=[validate.Length(min=1), distinct],
         metadata={"enum_by_instrument": {"mla": MLA_POSTPONEMENT.name, "eio": EIO_POSTPONEMENT.name}},
     )
     reasons = text(required=True)

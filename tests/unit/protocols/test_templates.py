@@ -222,6 +222,13 @@ EIO_CASES = [
         # Field errors come first; the H2 coupling is reported once the section itself is right.
         {"section_c.telephone_of"},
     ),
+    ("whom without the hearing", _set("section_c.videoconference_of", ["witness"]), {"section_c.videoconference_of"}),
+    (
+        "two hearings without whom",
+        _tick("real_time_gathering", measures=["hearing", "hearing_telephone", "real_time_gathering"]),
+        # Every unmet condition at once, not the first only.
+        {"section_c.telephone_of", "section_c.real_time_gathering"},
+    ),
     ("supplement without the earlier EIO", _set("section_d.supplements_earlier_eio", True), {"section_d.earlier_eio"}),
     ("same state twice", _set("section_a.executing_state", "HR"), {"section_a"}),
     (
@@ -246,6 +253,34 @@ def test_transfer_to_the_issuing_state_needs_the_persons_consent():
     assert errors_of("request.eio", body) == {"section_h1"}
     body["section_h1"]["consent_to_issuing"] = "yes"
     assert errors_of("request.eio", body) == set()
+
+
+def test_a_suspect_heard_by_videoconference_needs_their_consent_stated():
+    body = sample("request.eio")
+    body["section_c"]["measures"].append("hearing_videoconference")
+    body["section_c"]["videoconference_of"] = ["witness", "suspected_or_accused"]
+    body["section_h2"] = {
+        "conducting_authority": {
+            "official_name": "Županijsko državno odvjetništvo u Zagrebu",
+            "contact": {"name": "Ivana Horvat", "telephone": ["+38514591800"]},
+        },
+        "reasons": "Osumnjičenik je u istražnom zatvoru u Ljubljani.",
+    }
+    assert errors_of("request.eio", body) == {"section_h2"}
+    body["section_h2"]["suspect_consent"] = "unknown"
+    assert errors_of("request.eio", body) == set()
+    body["section_c"]["videoconference_of"] = ["witness"]
+    del body["section_h2"]["suspect_consent"]
+    assert errors_of("request.eio", body) == set()
+
+
+def test_a_measure_names_each_person_once():
+    body = sample("request.mla")
+    measure = next(m for m in body["assistance_sought"] if m.get("person_refs"))
+    measure["person_refs"] = measure["person_refs"] * 2
+    assert errors_of("request.mla", body) == {
+        f"assistance_sought.{body['assistance_sought'].index(measure)}.person_refs"
+    }
 
 
 REPLY_CASES = [
