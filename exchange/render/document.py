@@ -17,7 +17,7 @@ from marshmallow import Schema, fields
 
 from protocols import registry
 from protocols.v1 import i18n
-from protocols.v1.templates import mla
+from protocols.v1.templates.base import Form
 from protocols.v1.templates.describe import _owner
 
 # Fields shown in the document's head rather than as rows.
@@ -124,11 +124,11 @@ class _Builder:
                 title = f"{label} {index + 1}" if isinstance(value, list) and len(items) > 1 else label
                 section.sections.append(self.section(nested, item, item_path, title))
             return
-        if schema is mla.Measure and name == "details" and isinstance(value, Mapping):
-            details = mla.MEASURE_DETAILS.get(str(parent.get("code", "")))
-            if details is not None:
-                section.sections.append(self.section(details, value, path, label))
-            return
+        if isinstance(inner, fields.Dict) and issubclass(schema, Form) and isinstance(value, Mapping):
+            member_schema = schema.member_schema(name, parent)
+            if member_schema is not None:
+                section.sections.append(self.section(member_schema, value, path, label))
+                return
         if enum_name:
             values = value if isinstance(value, list) else [value]
             shown = "; ".join(self.code(str(enum_name), item) for item in values)
@@ -139,6 +139,14 @@ class _Builder:
                 Row(path, label, (YES if value else NO).get(self.reader, "yes" if value else "no"), "bool")
             )
             return
+        free = bool((inner.metadata or {}).get("free_text"))
+        if isinstance(value, list) and free:
+            # Each item of a list of free text is a text of its own, with its own translations.
+            for index, item in enumerate(value):
+                item_path = f"{path}.{index}"
+                item_label = f"{label} {index + 1}" if len(value) > 1 else label
+                section.rows.append(self.text_row(item_path, item_label, str(item)))
+            return
         if isinstance(value, list):
             section.rows.append(Row(path, label, "; ".join(str(item) for item in value), "plain"))
             return
@@ -146,20 +154,17 @@ class _Builder:
             shown = "; ".join(f"{key}: {item}" for key, item in value.items())
             section.rows.append(Row(path, label, shown, "plain"))
             return
-        free = bool((inner.metadata or {}).get("free_text"))
-        kind = "text" if free else ("number" if isinstance(inner, fields.Number) else "plain")
+        if free:
+            section.rows.append(self.text_row(path, label, str(value)))
+            return
+        kind = "number" if isinstance(inner, fields.Number) else "plain"
         if type(inner).__name__ == "CalendarDate":
             kind = "date"
-        section.rows.append(
-            Row(
-                path,
-                label,
-                str(value),
-                kind,
-                language=self.written_in if free else None,
-                translations=self.translations.get(path, []) if free else [],
-            )
-        )
+        section.rows.append(Row(path, label, str(value), kind))
+
+    def text_row(self, path: str, label: str, value: str) -> Row:
+        """Free text: shown as written, in the language it was written in, its translations beside it."""
+        return Row(path, label, value, "text", language=self.written_in, translations=self.translations.get(path, []))
 
 
 def build(message_type: str, body: Mapping[str, Any], reader_language: str) -> Document:

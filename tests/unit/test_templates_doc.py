@@ -113,7 +113,7 @@ def test_every_rule_method_has_a_docstring():
                 assert docstring.strip(), f"{module.__name__}: {node.name} (line {node.lineno}) needs a docstring"
     # The same methods as marshmallow registers, so the scan above cannot miss one.
     registered = {
-        (schema.__module__, getattr(schema, name).__qualname__)
+        (getattr(schema, name).__module__, getattr(schema, name).__qualname__)
         for schema in schema_classes()
         for name, *_ in schema._hooks.get("validates_schema", [])
     }

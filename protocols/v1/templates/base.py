@@ -7,7 +7,7 @@ lists (stable machine values); their human labels live in the label catalogues, 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -114,6 +114,11 @@ class Form(Schema):
 
     class Meta:
         unknown = RAISE
+
+    @classmethod
+    def member_schema(cls, name: str, data: Mapping[str, Any]) -> type[Schema] | None:
+        """The schema of member `name` when it depends on the other members (`data`); None when fixed."""
+        return None
 
 
 def require(data: Mapping[str, Any], condition: bool, *names: str) -> None:
@@ -241,6 +246,50 @@ class Translation(Form):
     language = language(required=True)
     texts = fields.Dict(keys=fields.String(validate=validate.Length(max=200)), values=text(), required=True)
     translated_by = short()
+
+
+def free_text_paths(schema: type[Schema], data: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """The dotted paths (list items by index from 0) of the free-text members given in `data`."""
+    for name, spec in schema._declared_fields.items():
+        value = data.get(name)
+        path = f"{prefix}{name}"
+        inner = spec.inner if isinstance(spec, fields.List) else spec
+        items = list(enumerate(value)) if isinstance(spec, fields.List) and isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            item_path = path if index is None else f"{path}.{index}"
+            nested = inner.nested if isinstance(inner, fields.Nested) else None
+            if isinstance(schema, type) and issubclass(schema, Form) and isinstance(inner, fields.Dict):
+                nested = schema.member_schema(name, data)
+            if isinstance(nested, type) and isinstance(item, Mapping):
+                yield from free_text_paths(nested, item, f"{item_path}.")
+            elif (inner.metadata or {}).get("free_text") and isinstance(item, str) and item:
+                yield item_path
+
+
+class Translated(Form):
+    """Base of a body whose free text may travel with translations beside it (`translations`)."""
+
+    @validates_schema
+    def _translations_fit(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        """Each entry of `translations` is in a language other than the body's `language` and other than every
+        other entry's, and each key of its `texts` is the path of a free-text member given in this body: member
+        names joined by `.`, list items by their index from 0 (`offences.0.description`). A translation of
+        nothing would be shown to nobody, or beside the wrong text."""
+        entries = [t for t in data.get("translations") or [] if isinstance(t, Mapping)]
+        if not entries:
+            return
+        problems: list[str] = []
+        languages = [t.get("language") for t in entries]
+        if data.get("language") in languages:
+            problems.append("A translation must be in a language other than the text's.")
+        if len(set(languages)) != len(languages):
+            problems.append("Give one translation per language.")
+        paths = set(free_text_paths(type(self), data))
+        unknown = sorted({str(key) for t in entries for key in t.get("texts") or {}} - paths)
+        if unknown:
+            problems.append(f"Not a free-text member of this message: {', '.join(unknown)}.")
+        if problems:
+            raise ValidationError({"translations": problems})
 
 
 class Reference(Form):

@@ -31,6 +31,7 @@ from protocols.v1.templates.base import (
     Form,
     Person,
     SignatureBlock,
+    Translated,
     Translation,
     code,
     codes,
@@ -364,7 +365,7 @@ H_BLOCK_OF = {
 }
 
 
-class EioRequest(Form):
+class EioRequest(Translated):
     """Annex A, sections A to L, with the message's reference and language."""
 
     our_reference = fields.String(required=True, validate=REFERENCE)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from protocols.v1.bodies import Missing, WholeNumber, YesNo
 from protocols.v1.templates.base import (
@@ -30,6 +30,7 @@ from protocols.v1.templates.base import (
     Form,
     Person,
     SignatureBlock,
+    Translated,
     Translation,
     code,
     codes,
@@ -455,6 +456,11 @@ class Measure(Form):
     person_refs = fields.List(short(), validate=[validate.Length(max=100), distinct])
     details = fields.Dict(keys=fields.String(), load_default=dict)
 
+    @classmethod
+    def member_schema(cls, name: str, data: Mapping[str, Any]) -> type[Schema] | None:
+        """`details` follows the measure-details table for `code`."""
+        return MEASURE_DETAILS.get(str(data.get("code", ""))) if name == "details" else None
+
     @validates_schema
     def _details(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`details` (absent counts as `{}`) must be a valid object of the details schema that the measure-details
@@ -478,7 +484,7 @@ def details_schema(schema: type[Form]) -> Form:
     return _DETAIL_SCHEMAS[schema]
 
 
-class MlaRequest(Form):
+class MlaRequest(Translated):
     """The request itself (legal catalogue 2.3)."""
 
     our_reference = fields.String(required=True, validate=REFERENCE)

@@ -20,6 +20,7 @@ from protocols.v1.templates.base import (
     Authority,
     Enumeration,
     Form,
+    Translated,
     Translation,
     code,
     codes,
@@ -102,7 +103,7 @@ JIT_LEGAL_BASIS = Enumeration(
 UNION_BODY = Enumeration("union_body", ("eurojust", "europol", "olaf", "eppo", "other_union_body", "international_org"))
 
 
-class Reply(Form):
+class Reply(Translated):
     """What every reply carries: both references and the language of its free text."""
 
     our_reference = fields.String(required=True, validate=REFERENCE)
@@ -237,7 +238,7 @@ class ExecutionResult(Reply):
         require(data, data.get("completeness") == "partial", "outstanding")
 
 
-class SpontaneousInformation(Form):
+class SpontaneousInformation(Translated):
     """`info.spontaneous`: information offered without a request (SAP Art. 11; UNTOC 18(4))."""
 
     our_reference = fields.String(required=True, validate=REFERENCE)
@@ -268,7 +269,7 @@ class JitLeader(Form):
     state = country(required=True)
 
 
-class JitProposal(Form):
+class JitProposal(Translated):
     """`request.jit_proposal`: a joint investigation team proposed (model agreement, catalogue 4.1)."""
 
     our_reference = fields.String(required=True, validate=REFERENCE)

@@ -166,3 +166,21 @@ def test_a_bad_direction_or_print_time_is_refused():
 def test_missing_fonts_name_the_package_to_install(tmp_path):
     with pytest.raises(FontsMissing, match="fonts-dejavu-core"):
         font_paths((tmp_path,))
+
+
+def _rows(section: Section):
+    yield from section.rows
+    for child in section.sections:
+        yield from _rows(child)
+
+
+def test_each_item_of_a_list_of_free_text_carries_its_own_translation():
+    body = sample("request.mla")
+    body["translations"] = [
+        {"language": "en", "texts": {"assistance_sought.0.details.questions.1": "Second, in English"}}
+    ]
+    rows = {row.path: row for row in _rows(build("request.mla", body, "hr").body)}
+    first, second = rows["assistance_sought.0.details.questions.0"], rows["assistance_sought.0.details.questions.1"]
+    assert (first.kind, first.language, first.translations) == ("text", "bs", [])
+    assert second.value == body["assistance_sought"][0]["details"]["questions"][1]
+    assert [(t.language, t.text) for t in second.translations] == [("en", "Second, in English")]

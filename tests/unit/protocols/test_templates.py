@@ -364,3 +364,33 @@ def test_a_draft_may_be_incomplete_but_never_wrong():
     # ...but a contradiction does not.
     contradictory = sample("request.mla") | {"persons": []}
     assert "assistance_sought" in kind.draft_errors(contradictory)
+
+
+@pytest.mark.parametrize(
+    ("message_type", "texts", "language", "expected"),
+    [
+        ("request.mla", {"facts_summary": "The facts.", "offences.0.statutory_provisions": "Art. 186."}, "en", set()),
+        ("request.mla", {"assistance_sought.0.details.questions.1": "Second question."}, "en", set()),
+        ("request.eio", {"section_c.measures_description": "Measures."}, "en", set()),
+        ("info.request", {"questions": "Questions."}, "sq", set()),
+        ("request.mla", {"offences.9.statutory_provisions": "No such offence."}, "en", {"translations"}),
+        ("request.mla", {"channel": "A code, not free text."}, "en", {"translations"}),
+        ("request.mla", {"facts summary": "Not a path."}, "en", {"translations"}),
+        ("request.mla", {"facts_summary": "Same language as the text."}, "bs", {"translations"}),
+    ],
+    ids=["request fields", "measure details", "eio section", "reply", "no such item", "a code", "not a path", "same"],
+)
+def test_a_translation_names_free_text_of_its_body(message_type, texts, language, expected):
+    body = sample(message_type)
+    body["language"] = "bs"
+    body["translations"] = [{"language": language, "texts": texts}]
+    assert errors_of(message_type, body) == expected
+
+
+def test_one_translation_per_language():
+    body = sample("request.mla")
+    body["translations"] = [
+        {"language": "en", "texts": {"facts_summary": "The facts."}},
+        {"language": "en", "texts": {"link_facts_to_measures": "The link."}},
+    ]
+    assert errors_of("request.mla", body) == {"translations"}
