@@ -10,7 +10,15 @@ from exchange.node import Node
 
 
 def register(app: Flask, node: Node) -> None:
-    from exchange.web import oidc, throttle, views_auth, views_cases, views_drafts, views_more  # noqa: F401
+    from exchange.web import (  # noqa: F401
+        oidc,
+        throttle,
+        views_auth,
+        views_cases,
+        views_drafts,
+        views_more,
+        views_translations,
+    )
     from exchange.web.core import bp
 
     # Flask's own (signed) cookie carries only the identity provider's round trip (state, nonce,

@@ -14,9 +14,12 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from protocols import registry
+from protocols.v1.templates.base import free_text_paths
 from protocols.v1.templates.describe import Description, describe
 
-# Left to the API for now: files travel with issue 4's attachments, translations need a per-field editor.
+# Not wizard steps: files travel with a later issue's attachments; translations have their own page
+# (views_translations), one language at a time, each text beside its translation.
 NOT_IN_WIZARD = frozenset({"translations", "attachments"})
 
 STEP_PLANS: dict[str, list[tuple[str, list[str]]]] = {
@@ -145,6 +148,57 @@ def merge_step(body: Mapping[str, Any], step: Step, form: MultiDict[str, str]) -
         else:
             merged[field["name"]] = value
     return merged
+
+
+# -- translations follow the texts they translate ------------------------------------------------
+
+
+def _translation_entries(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [dict(entry) for entry in body.get("translations") or [] if isinstance(entry, Mapping)]
+
+
+def _with_translations(body: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    kept = [entry for entry in entries if entry.get("texts")]
+    if kept:
+        body["translations"] = kept
+    else:
+        body.pop("translations", None)
+    return body
+
+
+def renumber_translations(body: dict[str, Any], removed: str) -> dict[str, Any]:
+    """After the list item at `removed` (`offences.1`) is gone: its translations go, later items' move up.
+
+    Without this a translation of the third offence would stay keyed `offences.2` and either name
+    nothing or, worse, sit beside another offence's text.
+    """
+    if "translations" not in body:
+        return body
+    *parent, index = removed.split(".")
+    prefix = ".".join(parent) + "."
+    entries = _translation_entries(body)
+    for entry in entries:
+        texts: dict[str, Any] = {}
+        for key, text in (entry.get("texts") or {}).items():
+            head, _dot, rest = str(key)[len(prefix) :].partition(".")
+            if not str(key).startswith(prefix) or not head.isdigit() or int(head) < int(index):
+                texts[key] = text
+            elif int(head) > int(index):
+                texts[f"{prefix}{int(head) - 1}" + (f".{rest}" if rest else "")] = text
+        entry["texts"] = texts
+    return _with_translations(body, entries)
+
+
+def prune_translations(message_type: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Drop translations of texts the drafter has since emptied (they would translate nothing)."""
+    if "translations" not in body:
+        return body
+    kind = registry.message_type(registry.CURRENT, message_type)
+    present = set(free_text_paths(kind.body_schema, body))
+    entries = _translation_entries(body)
+    for entry in entries:
+        entry["texts"] = {key: text for key, text in (entry.get("texts") or {}).items() if key in present}
+    return _with_translations(body, entries)
 
 
 # -- adding and removing repeated items ----------------------------------------------------------

@@ -9,6 +9,7 @@ that asks for it, and submitting for approval is possible only once nothing is m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, flash, redirect, request, url_for
@@ -162,6 +163,8 @@ def draft_edit(message_id: str) -> BaseResponse:
         body = forms.merge_step(body, plan[step], request.form)
         if request.form.get("_remove"):
             _remove_item(body, request.form["_remove"])
+            body = forms.renumber_translations(body, request.form["_remove"])
+        body = forms.prune_translations(view.message.message_type, body)
         try:
             saved = cases.update_draft(current_node(), actor(), message_id, body, expected_version=_version())
         except cases.FieldErrors as exc:
@@ -223,6 +226,9 @@ def draft_review(message_id: str) -> Response:
         {"path": path, "label": forms.label_of(path, plan), "messages": messages, "step": forms.step_of(path, plan)}
         for path, messages in sorted(flat.items())
     ]
+    from exchange.web.views_translations import recipient_languages, translation_languages
+
+    attached = [entry for entry in view.body.get("translations") or [] if isinstance(entry, Mapping)]
     return render(
         "review.html",
         case=case,
@@ -230,6 +236,8 @@ def draft_review(message_id: str) -> Response:
         document=build_document(view.message.message_type, view.body, lang),
         problems=problems,
         plan=plan,
+        translations=[{"language": e.get("language"), "count": len(e.get("texts") or {})} for e in attached],
+        translatable=translation_languages(view.body, recipient_languages(case.peer_node)),
     )
 
 

@@ -55,3 +55,10 @@ class Person:
 
     def close(self):
         self.context.close()
+
+
+def page_federation(root, ids=("BA", "RS")):
+    """Nodes serving their pages on loopback, the demo's people with PASSWORD, login unthrottled."""
+    from tests import workflow
+
+    return workflow.build(root, ids, password=PASSWORD, settings={"EXCHANGE_LOGIN_ATTEMPTS_PER_MINUTE": "1000"})

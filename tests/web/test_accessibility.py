@@ -10,9 +10,8 @@ import pytest
 
 from exchange.demo import samples
 from exchange.requests import services as cases
-from tests import workflow
 from tests.oidc_provider import ensure_installed
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, page_federation
 
 pytestmark = [pytest.mark.timeout(300)]
 
@@ -34,20 +33,20 @@ def axe_source():
 
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory):
-    federation = workflow.build(
-        tmp_path_factory.mktemp("a11y"), ("BA", "RS"), password=PASSWORD,
-        settings={"EXCHANGE_LOGIN_ATTEMPTS_PER_MINUTE": "1000"},
-    )  # fmt: skip
+    federation = page_federation(tmp_path_factory.mktemp("a11y"))
     ba = federation["BA"]
     amra = ba.actor("amra.hadzic")
     case, request = cases.create_request(
         ba.node, amra, recipient="RS", message_type="request.mla", body=samples.sample("request.mla")
     )
     cases.submit(ba.node, amra, request.id)
-    draft_case, draft = cases.create_request(
+    _draft_case, draft = cases.create_request(
         ba.node, amra, recipient="RS", message_type="request.mla", body={"language": "bs"}
     )
-    yield federation, case.id, request.id, draft.id, draft_case.id
+    _case, full = cases.create_request(
+        ba.node, amra, recipient="RS", message_type="request.mla", body=samples.sample("request.mla")
+    )
+    yield federation, case.id, request.id, draft.id, full.id
     federation.close()
 
 
@@ -73,14 +72,15 @@ def _violations(browser, member, username, paths, axe_source):
 
 
 def test_the_pages_of_a_prosecutor_meet_wcag_aa(browser, fed, axe_source):
-    federation, case_id, _request_id, draft_id, _draft_case = fed
+    federation, case_id, _request_id, draft_id, full_id = fed
     paths = ["/dashboard", "/cases", f"/cases/{case_id}", "/requests/new", f"/drafts/{draft_id}?step=0",
-             f"/drafts/{draft_id}?step=3", f"/drafts/{draft_id}/review", "/account"]  # fmt: skip
+             f"/drafts/{draft_id}?step=3", f"/drafts/{draft_id}/review", f"/drafts/{full_id}/review",
+             f"/drafts/{full_id}/translations/sr-Cyrl", "/account"]  # fmt: skip
     assert _violations(browser, federation["BA"], "amra.hadzic", paths, axe_source) == {}
 
 
 def test_the_approval_screen_and_the_audit_trail_meet_wcag_aa(browser, fed, axe_source):
-    federation, _case_id, request_id, _draft_id, _draft_case = fed
+    federation, _case_id, request_id, _draft_id, _full_id = fed
     assert (
         _violations(browser, federation["BA"], "selma.begic", ["/approvals", f"/messages/{request_id}"], axe_source)
         == {}

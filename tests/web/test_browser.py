@@ -15,20 +15,14 @@ from sqlalchemy import select
 from exchange.requests.models import Case
 from exchange.web.i18n import t
 from protocols.v1.i18n import label
-from tests import workflow
-from tests.web.conftest import PASSWORD, Person
+from tests.web.conftest import Person, page_federation
 
 pytestmark = [pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory):
-    federation = workflow.build(
-        tmp_path_factory.mktemp("browser"),
-        ("BA", "RS"),
-        password=PASSWORD,
-        settings={"EXCHANGE_LOGIN_ATTEMPTS_PER_MINUTE": "1000"},
-    )
+    federation = page_federation(tmp_path_factory.mktemp("browser"))
     yield federation
     federation.close()
 
@@ -36,6 +30,9 @@ def fed(tmp_path_factory):
 @pytest.fixture(scope="module")
 def story():
     return {}
+
+
+TRANSLATED_FACTS = "Од марта до септембра 2026. група је врбовала жене из Приједора за рад у Новом Саду."
 
 
 def _case_id(page) -> str:
@@ -114,6 +111,23 @@ def test_a_prosecutor_drafts_a_request_step_by_step_with_errors_shown_beside_the
     page.click("button[name=go][value=next]")
     page.wait_for_url(re.compile(r"/review$"))
     assert page.locator("p.ready").is_visible()
+
+    # A translation into Serbian Cyrillic for the other side: each text beside its box.
+    page.click("section.translations a[lang=sr-Cyrl]")
+    page.wait_for_url(re.compile(r"/translations/sr-Cyrl$"))
+    pair = page.locator(".translation-pair", has=page.locator("#t-facts_summary"))
+    assert pair.locator("blockquote[lang=bs]").inner_text().startswith("Od marta do septembra 2026.")
+    assert page.get_attribute("#t-facts_summary", "lang") == "sr-Cyrl"
+    page.fill("#t-facts_summary", TRANSLATED_FACTS)
+    page.fill("#translated_by", "Sudski tumač Jelena Marić")
+    page.click("form.wizard button.primary")
+    page.wait_for_url(re.compile(r"/review$"))
+    assert page.locator(".flash", has_text=t("translation.saved", "bs")).is_visible()
+    attached = page.locator("section.translations li").inner_text()
+    assert attached.startswith("Српски (ћирилица)")
+    assert attached.endswith(t("review.translation_count", "bs", count=1))
+    assert TRANSLATED_FACTS in page.locator("article.document .translation[lang=sr-Cyrl]").inner_text()
+
     page.click("form[action$='/submit'] button")
     page.wait_for_url(re.compile(r"/cases/"))
     story["ba_case"] = _case_id(page)
@@ -148,6 +162,10 @@ def test_the_receiving_contact_point_reads_it_in_cyrillic_registers_and_routes_i
     assert label("MlaRequest.legal_basis", "sr-Cyrl") in body  # the structure in the reader's language
     assert "Trgovina ljudima" in body  # free text as it was written
     assert t("doc.written_in", "sr-Cyrl", language="Bosanski") in body
+    # The translation attached in BA, beside the original it translates.
+    translation = page.locator("article.document .translation[lang=sr-Cyrl]").first
+    assert TRANSLATED_FACTS in translation.inner_text()
+    assert "Od marta do septembra 2026." in translation.locator("xpath=..").inner_text()
     assert page.locator(".verification.ok").first.inner_text().startswith(t("verify.ok", "sr-Cyrl"))
     chain = page.locator(".approvals").first.inner_text()
     assert "Amra Hadžić" in chain
