@@ -150,7 +150,7 @@ class SectionC(Form):
             if measure in ticked and not given:
                 errors[member] = [Missing("Required here.")]
             elif given and measure not in ticked:
-                errors[member] = [f"Only when {measure} is among the measures."]
+                errors[member] = ["Only when its measure is ticked in Section C."]
         if set(data.get("telephone_of") or []) - {"witness", "expert"}:
             errors.setdefault("telephone_of", []).append("Only witnesses and experts are heard by telephone (Art. 25).")
         if set(data.get("videoconference_of") or []) - {"witness", "expert", "suspected_or_accused"}:

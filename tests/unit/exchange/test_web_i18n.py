@@ -61,3 +61,60 @@ def test_serbian_cyrillic_keeps_placeholders_and_commands():
 
 def test_a_message_type_reads_as_its_template_label():
     assert t("type.request.mla", "sq") == "Kërkesë për ndihmë juridike të ndërsjellë"
+
+
+def _template_sentences() -> set[str]:
+    """Every sentence the templates can give as an error, run-time parts written `{}`."""
+    import ast
+
+    from protocols.v1 import bodies
+    from protocols.v1.templates import base, eio, mla, replies
+
+    found = set()
+    for module in (bodies, base, eio, mla, replies):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        parts = {id(value) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for value in node.values}
+        for node in ast.walk(tree):
+            if id(node) in docstrings or id(node) in parts:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+            elif isinstance(node, ast.JoinedStr):
+                text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            else:
+                continue
+            if text[:1].isupper() and text.endswith(".") and " " in text:
+                found.add(text)
+    return found
+
+
+def test_every_sentence_of_the_templates_is_said_in_every_language():
+    from exchange.web.i18n import RULES, error_text
+
+    sentences = _template_sentences()
+    assert len(sentences) > 30  # the scan finds them at all
+    for sentence in sentences:
+        sample = sentence.replace("{}", "P1, W2")
+        for language in LANGUAGES:
+            shown = error_text(sample, language)
+            assert shown != sample or language == "en", f"{sentence!r} is not translated into {language}"
+            assert "{" not in shown, sentence
+    assert set(RULES.values()) <= set(EN)
+    assert {re.sub(r"\{[a-z_]+\}", "{}", text) for text in RULES} <= sentences, "a rule the templates no longer say"
+
+
+def test_a_rule_keeps_what_was_filled_in():
+    from exchange.web.i18n import error_text
+
+    shown = error_text("Measures name persons not listed: P3, W7.", "mk")
+    assert shown == t("rule.persons_not_listed", "mk", refs="P3, W7")
+    assert "P3, W7" in shown
+    assert error_text("Required unless the request only asks for service of documents.", "hr").startswith("Obvezno")
+    assert error_text("Shorter than minimum length 1.", "sq") == t("form.err.too_short", "sq", min="1")
