@@ -79,7 +79,18 @@ def status_query(body_bytes: int) -> dict[str, str]:
 class Setup:
     """Two nodes with real keys in a directory signed 2-of-3, built in-process (as tests/factories.py)."""
 
-    def __init__(self, body_bytes: int) -> None:
+    def __init__(
+        self,
+        body_bytes: int,
+        *,
+        message_type: str = MESSAGE_TYPE,
+        body: dict[str, Any] | None = None,
+        sender: str = "BA",
+        recipient: str = "RS",
+        approvals: tuple[Any, ...] = (),
+    ) -> None:
+        """`body` (a `message_type` body) replaces the status.query of `body_bytes` (benchmarks/templates.py)."""
+        self.message_type, self.sender, self.recipient, self.approvals = message_type, sender, recipient, approvals
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.sender_signing = SigningKey.generate()
         self.sender_encryption = EncryptionKey.generate()
@@ -95,12 +106,12 @@ class Setup:
                 2, tuple(d.GovernanceKey(k.kid, k.public, f"holder {i}") for i, k in enumerate(governance))
             ),
             nodes=[
-                self._entry("BA", 8801, self.sender_signing, self.sender_encryption),
-                self._entry("RS", 8802, self.recipient_signing, self.recipient_encryption),
+                self._entry(sender, 8801, self.sender_signing, self.sender_encryption),
+                self._entry(recipient, 8802, self.recipient_signing, self.recipient_encryption),
             ],
         )
         self.directory = d.parse_directory(d.add_signatures(document, governance[:2]))
-        self.body = status_query(body_bytes)
+        self.body = status_query(body_bytes) if body is None else body
         self.keys = {self.recipient_encryption.kid: self.recipient_encryption}
         self.raw = self.seal().raw
 
@@ -123,18 +134,19 @@ class Setup:
 
     def seal(self) -> Any:
         return build_envelope(
-            sender="BA",
-            recipient="RS",
-            message_type=MESSAGE_TYPE,
+            sender=self.sender,
+            recipient=self.recipient,
+            message_type=self.message_type,
             body=self.body,
             signing_key=self.sender_signing,
             recipient_key=self.recipient_encryption.public,
             created=self.now,
+            approvals=self.approvals,
         )
 
     def open(self) -> Any:
         envelope = parse_envelope_bytes(self.raw)
-        verify_envelope(envelope, self.directory, our_node="RS", now=self.now)
+        verify_envelope(envelope, self.directory, our_node=self.recipient, now=self.now)
         content = open_envelope(envelope, self.keys)
         verify_content(content, envelope.header, self.directory)
         return content

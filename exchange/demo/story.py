@@ -15,11 +15,18 @@ from exchange.audit import services as audit
 from exchange.auth import services as auth
 from exchange.auth.policy import Forbidden
 from exchange.demo import people, samples
+from exchange.render.document import build as build_document
 from exchange.requests import services as cases
 from exchange.requests.models import Case, CaseMessage
 
 if TYPE_CHECKING:
     from exchange.demo.run import Demo, Sent
+
+FACTS_IN_CYRILLIC = (
+    "У периоду од марта до септембра 2026. године осумњичени су врбовали жене из Приједора и Бањалуке обећањем "
+    "посла у угоститељству у Новом Саду, где су их присиљавали на проституцију. Новац се прикупљао преко рачуна "
+    "отвореног у Новом Саду."
+)
 
 
 class CaseStory:
@@ -97,11 +104,13 @@ class CaseStory:
         ba, rs = self.demo.service("BA"), self.demo.service("RS")
         amra, selma = self.actor("BA", "amra.hadzic"), self.actor("BA", "selma.begic")
 
-        case, request = cases.create_request(
-            ba, amra, recipient="RS", message_type="request.mla", body=samples.sample("request.mla")
-        )
+        body = samples.sample("request.mla")
+        body["translations"] = [{"language": "sr-Cyrl", "texts": {"facts_summary": FACTS_IN_CYRILLIC},
+                                 "translated_by": "Јелена Марић, судски тумач"}]  # fmt: skip
+        case, request = cases.create_request(ba, amra, recipient="RS", message_type="request.mla", body=body)
         say("Amra Hadžić (prosecutor, Tužilaštvo BiH) drafts an MLA request to Serbia: trafficking in human beings, "
-            "Prijedor – Novi Sad; hearing of the victim, bank records, subscriber data")  # fmt: skip
+            "Prijedor – Novi Sad; hearing of the victim, bank records, subscriber data; the facts in Bosnian, "
+            "with a Serbian Cyrillic translation beside them")  # fmt: skip
         cases.submit(ba, amra, request.id)
         refused = False
         try:
@@ -129,6 +138,13 @@ class CaseStory:
             incoming.deadline_kind == "acknowledge" and incoming.deadline_at is not None,
             f"deadline to acknowledge: {incoming.deadline_at:%Y-%m-%d %H:%M} UTC "
             "(urgent: 2 days from the signed receipt)",
+        )
+        document = build_document("request.mla", views[0].body, "sr-Cyrl")
+        facts = next(row for row in document.body.rows if row.path == "facts_summary")
+        check(
+            facts.language == "bs" and [t.text for t in facts.translations] == [FACTS_IN_CYRILLIC],
+            "Марија reads the structure in Serbian Cyrillic, the facts as written in Bosnian and the translation "
+            "beside them",
         )
         cases.register(rs, marija, incoming.id, our_reference="МП 41/26")
         tok = next(a for a in self.staff["RS"].authorities if a.name == "Тужилаштво за организовани криминал")
