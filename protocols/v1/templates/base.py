@@ -121,13 +121,21 @@ class Form(Schema):
         return None
 
 
-def require(data: Mapping[str, Any], condition: bool, *names: str) -> None:
-    """Field-level errors for `names` that are missing although `condition` makes them mandatory."""
+def missing_where(data: Mapping[str, Any], condition: bool, *names: str) -> dict[str, list[str]]:
+    """The field-level errors for `names` that are missing although `condition` makes them mandatory."""
     if not condition:
-        return
-    missing = {name: [Missing("Required here.")] for name in names if data.get(name) in (None, "", [], {})}
-    if missing:
-        raise ValidationError(missing)
+        return {}
+    return {name: [Missing("Required here.")] for name in names if data.get(name) in (None, "", [], {})}
+
+
+def require(data: Mapping[str, Any], *rules: tuple[bool, str | tuple[str, ...]]) -> None:
+    """Check every (condition, member or members) rule and report all that fail together, not the first."""
+    errors: dict[str, list[str]] = {}
+    for condition, names in rules:
+        for name, messages in missing_where(data, condition, *((names,) if isinstance(names, str) else names)).items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 class Contact(Form):
@@ -222,11 +230,12 @@ class Person(Form):
         kind must be absent (error at `kind`). `procedural_position_other` is required when `procedural_position` is
         `other`."""
         kind = data.get("kind")
-        require(data, kind == "natural", "natural")
-        require(data, kind == "legal", "legal")
+        errors = missing_where(data, kind == "natural", "natural") | missing_where(data, kind == "legal", "legal")
+        errors |= missing_where(data, data.get("procedural_position") == "other", "procedural_position_other")
         if (kind == "natural" and data.get("legal")) or (kind == "legal" and data.get("natural")):
-            raise ValidationError({"kind": ["Give the block of this kind of person only."]})
-        require(data, data.get("procedural_position") == "other", "procedural_position_other")
+            errors["kind"] = ["Give the block of this kind of person only."]
+        if errors:
+            raise ValidationError(errors)
 
 
 class Attachment(Form):

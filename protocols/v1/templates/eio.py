@@ -112,8 +112,11 @@ class SectionB(Form):
     def _explained(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`urgency_details` is required when `urgency_reasons` is non-empty, and `requested_deadline_reason` when
         `requested_deadline` is given."""
-        require(data, bool(data.get("urgency_reasons")), "urgency_details")
-        require(data, bool(data.get("requested_deadline")), "requested_deadline_reason")
+        require(
+            data,
+            (bool(data.get("urgency_reasons")), "urgency_details"),
+            (bool(data.get("requested_deadline")), "requested_deadline_reason"),
+        )
 
 
 # The Section C member that says whom (or what) a ticked measure concerns.
@@ -181,7 +184,7 @@ class SectionD(Form):
     @validates_schema
     def _earlier(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`earlier_eio` is required when `supplements_earlier_eio` is `true`."""
-        require(data, bool(data.get("supplements_earlier_eio")), "earlier_eio")
+        require(data, (bool(data.get("supplements_earlier_eio")), "earlier_eio"))
 
 
 class SectionE(Form):
@@ -220,7 +223,7 @@ class SectionG(Form):
     def _penalty(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`max_penalty_years` is required when `annex_d_categories` is non-empty, and must then be at least 3: Annex
         D applies only to offences punishable by at least three years (error at `annex_d_categories`)."""
-        require(data, bool(data.get("annex_d_categories")), "max_penalty_years")
+        require(data, (bool(data.get("annex_d_categories")), "max_penalty_years"))
         if data.get("annex_d_categories") and (data.get("max_penalty_years") or 0) < 3:
             raise ValidationError(
                 {"annex_d_categories": ["Annex D applies only to offences punishable by at least three years."]}
@@ -256,12 +259,8 @@ class SectionH3(Form):
     def _remaining(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`estimated_lifting_date` and `estimated_subsequent_request_date` are required when `item_disposition` is
         `remain_in_executing_state`."""
-        require(
-            data,
-            data.get("item_disposition") == "remain_in_executing_state",
-            "estimated_lifting_date",
-            "estimated_subsequent_request_date",
-        )
+        remains = data.get("item_disposition") == "remain_in_executing_state"
+        require(data, (remains, ("estimated_lifting_date", "estimated_subsequent_request_date")))
 
 
 class Period(Form):
@@ -285,8 +284,11 @@ class SectionH4(Form):
     def _relevance(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`accounts_relevance` is required when `accounts_requested` is non-empty, and `operations_relevance` when
         `operations_requested` is non-empty."""
-        require(data, bool(data.get("accounts_requested")), "accounts_relevance")
-        require(data, bool(data.get("operations_requested")), "operations_relevance")
+        require(
+            data,
+            (bool(data.get("accounts_requested")), "accounts_relevance"),
+            (bool(data.get("operations_requested")), "operations_relevance"),
+        )
 
 
 class SectionRelevance(Form):
@@ -318,9 +320,8 @@ class SectionI(Form):
     def _officials(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`assisting_officials` and `assisting_officials_languages` are required (non-empty) when
         `issuing_officials_assist` is `true`."""
-        require(
-            data, bool(data.get("issuing_officials_assist")), "assisting_officials", "assisting_officials_languages"
-        )
+        assist = bool(data.get("issuing_officials_assist"))
+        require(data, (assist, ("assisting_officials", "assisting_officials_languages")))
 
 
 class SectionJ(Form):

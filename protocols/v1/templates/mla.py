@@ -186,7 +186,7 @@ class LegalBasis(Form):
     @validates_schema
     def _identified(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`reference` (the treaty or statute relied on) is required when `code` is `bilateral` or `domestic_law`."""
-        require(data, data.get("code") in ("bilateral", "domestic_law"), "reference")
+        require(data, (data.get("code") in ("bilateral", "domestic_law"), "reference"))
 
 
 class Offence(Form):
@@ -231,7 +231,7 @@ class Confidentiality(Form):
     @validates_schema
     def _explained(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`scope` and `reasons` are required when `required` is `true`."""
-        require(data, bool(data.get("required")), "scope", "reasons")
+        require(data, (bool(data.get("required")), ("scope", "reasons")))
 
 
 class DataProtection(Form):
@@ -316,7 +316,7 @@ class VideoconferenceDetails(Form):
     def _accused_consents(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`accused_consent` is required when `heard_as` is `accused` (SAP Art. 9(8)); any of its codes, `no` and
         `unknown` included, satisfies the rule."""
-        require(data, data.get("heard_as") == "accused", "accused_consent")
+        require(data, (data.get("heard_as") == "accused", "accused_consent"))
 
 
 class TelephoneDetails(Form):
@@ -472,7 +472,7 @@ class Measure(Form):
         errors = details_schema(schema).validate(data.get("details") or {})
         if errors:
             raise ValidationError({"details": errors})
-        require(data, data.get("code") in PERSON_MEASURES, "person_refs")
+        require(data, (data.get("code") in PERSON_MEASURES, "person_refs"))
 
 
 _DETAIL_SCHEMAS: dict[type[Form], Form] = {}

@@ -124,7 +124,7 @@ class AckReceipt(Reply):
     @validates_schema
     def _forwarded(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`forwarded_on` is required when `forwarded_to` is given."""
-        require(data, bool(data.get("forwarded_to")), "forwarded_on")
+        require(data, (bool(data.get("forwarded_to")), "forwarded_on"))
 
 
 class InfoRequest(Reply):
@@ -235,7 +235,7 @@ class ExecutionResult(Reply):
     @validates_schema
     def _remaining(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
         """`outstanding` is required when `completeness` is `partial`."""
-        require(data, data.get("completeness") == "partial", "outstanding")
+        require(data, (data.get("completeness") == "partial", "outstanding"))
 
 
 class SpontaneousInformation(Translated):

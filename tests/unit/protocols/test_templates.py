@@ -236,6 +236,11 @@ EIO_CASES = [
         _set("section_b", {"urgency_reasons": ["imminent_trial_date"]}),
         {"section_b.urgency_details"},
     ),
+    (
+        "urgent and a deadline, neither explained: both at once",
+        _set("section_b", {"urgency_reasons": ["imminent_trial_date"], "requested_deadline": "2027-01-15"}),
+        {"section_b.urgency_details", "section_b.requested_deadline_reason"},
+    ),
 ]
 
 
@@ -394,3 +399,17 @@ def test_one_translation_per_language():
         {"language": "en", "texts": {"link_facts_to_measures": "The link."}},
     ]
     assert errors_of("request.mla", body) == {"translations"}
+
+
+def test_a_person_reports_every_gap_at_once():
+    body = sample("request.mla")
+    person = body["persons"][0]
+    del person["natural"]
+    person["procedural_position"] = "other"
+    assert errors_of("request.mla", body) == {"persons.0.natural", "persons.0.procedural_position_other"}
+    person["legal"] = {"name": "Balkan Tours d.o.o."}
+    assert errors_of("request.mla", body) == {
+        "persons.0.natural",
+        "persons.0.procedural_position_other",
+        "persons.0.kind",
+    }
