@@ -83,6 +83,21 @@ COUNTRIES: dict[str, Country] = {
             Person("admin.hr", "Node administrator (HR)", 0, (ADMIN,), "en"),
         ),
     ),
+    # An EU neighbour bound by the EIO Directive, so that an EIO can travel (HR ↔ SI). Slovenian is
+    # not a language of the pages yet; its people read them in English.
+    "SI": Country(
+        (
+            Office("Ministrstvo za pravosodje Republike Slovenije", CENTRAL, None, ("sl", "en")),
+            Office("Okrožno državno tožilstvo v Ljubljani", OFFICE, None, ("sl", "en")),
+        ),
+        (
+            Person("marko.novak", "Marko Novak", 1, (PROSECUTOR,), "en"),
+            Person("nina.zupan", "Nina Zupan", 1, (PROSECUTOR,), "en"),
+            Person("maja.kranjc", "Maja Kranjc", 0, (CP,), "en"),
+            Person("jure.potocnik", "Jure Potočnik", 0, (AUDITOR,), "en"),
+            Person("admin.si", "Node administrator (SI)", 0, (ADMIN,), "en"),
+        ),
+    ),
     "ME": Country(
         (
             Office("Ministarstvo pravde Crne Gore", CENTRAL, None, ("cnr", "sr-Latn")),
