@@ -396,6 +396,8 @@ def draft_reply(node: Node, actor: Actor, case_id: str, *, message_type: str, bo
         allowed = wf.REPLIES_ON_INCOMING if case.direction == Direction.INCOMING else wf.REPLIES_ON_OUTGOING
         if message_type not in allowed:
             raise InvalidInput(f"{message_type} is not an answer this side of the case can give")
+        if not wf.fits_instrument(message_type, case.instrument):
+            raise InvalidInput("an EIO is acknowledged with its Annex B (ack.eio), any other request with ack.receipt")
         if case.direction == Direction.INCOMING and case.state in (wf.RECEIVED, wf.REGISTERED):
             raise Conflict("a contact point registers and routes the request before it is answered")
         if case.state == wf.CLOSED:

@@ -121,6 +121,20 @@ REPLIES_ON_OUTGOING = ("info.response", "withdrawal", "status.query", "consultat
 FINAL = frozenset({CLOSED})
 
 
+def fits_instrument(message_type: str, instrument: str) -> bool:
+    """Whether `message_type` answers a case of `instrument`: the acknowledgement follows the form.
+
+    An EIO is acknowledged with its Annex B (Art. 16(1)), any other request with the general
+    acknowledgement; an Annex B on an MLA case would also be refused by the peer's node, after a
+    contact point had approved it.
+    """
+    if message_type == "ack.eio":
+        return instrument == "eio"
+    if message_type == "ack.receipt":
+        return instrument != "eio"
+    return True
+
+
 def table(direction: str) -> Mapping[str, frozenset[str]]:
     return OUTGOING if direction == "outgoing" else INCOMING
 

@@ -108,6 +108,8 @@ def _replies_allowed(case: Case) -> list[str]:
     allowed = wf.REPLIES_ON_INCOMING if case.direction == Direction.INCOMING else wf.REPLIES_ON_OUTGOING
     result = []
     for message_type in allowed:
+        if not wf.fits_instrument(message_type, case.instrument):
+            continue
         target = wf.target_of(message_type)
         if message_type == "execution.result":
             target = wf.PARTIALLY_EXECUTED

@@ -212,6 +212,15 @@ def test_an_eio_from_croatia_to_slovenia_acknowledged_with_annex_b_and_executed(
     assert received.deadline_kind == "acknowledge"
     assert received.deadline_at == received.received_at + timedelta(days=7)
     case.route("Ks 412/2026")
+    si = fed["SI"]
+    with pytest.raises(InvalidInput, match="Annex B"):
+        cases.draft_reply(
+            si.node,
+            si.actor("marko.novak"),
+            case.theirs,
+            message_type="ack.receipt",
+            body=samples.sample("ack.receipt"),
+        )
     case.send("SI", "ack.eio")
     assert case.states() == (wf.ACKNOWLEDGED, wf.ACKNOWLEDGED)
     assert case.case("HR").their_reference == "Ks 412/2026"

@@ -107,3 +107,18 @@ def test_terms_are_read_from_both_templates():
     eio["section_b"] = {**eio.get("section_b", {}), "urgency_reasons": "Suspect leaves on 1 December."}
     assert deadlines.terms_of("request.eio", eio).urgent
     assert deadlines.terms_of("request.mla", {}) == PLAIN
+
+
+@pytest.mark.parametrize(
+    ("message_type", "instrument", "fits"),
+    [
+        ("ack.eio", "eio", True),
+        ("ack.eio", "mla", False),
+        ("ack.receipt", "mla", True),
+        ("ack.receipt", "eio", False),
+        ("ack.receipt", "jit", True),
+        ("decision.refusal", "eio", True),
+    ],
+)
+def test_the_acknowledgement_follows_the_instrument(message_type, instrument, fits):
+    assert wf.fits_instrument(message_type, instrument) is fits
