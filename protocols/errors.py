@@ -36,6 +36,7 @@ class Reason(StrEnum):
     MALFORMED_ENVELOPE = "malformed_envelope"
     UNSUPPORTED_PROTOCOL = "unsupported_protocol"
     UNKNOWN_MESSAGE_TYPE = "unknown_message_type"
+    INSTRUMENT_NOT_APPLICABLE = "instrument_not_applicable"
     ENVELOPE_TOO_LARGE = "envelope_too_large"
     ENVELOPE_SIGNATURE_INVALID = "envelope_signature_invalid"
     WRONG_RECIPIENT = "wrong_recipient"

@@ -378,7 +378,14 @@ def verify_envelope(envelope: Envelope, directory: Directory, *, our_node: str, 
         raise EnvelopeError(Reason.ENVELOPE_EXPIRED, f"envelope expired {format_time(header.expires)}")
     if header.created > now + CLOCK_SKEW:
         raise EnvelopeError(Reason.ENVELOPE_NOT_YET_VALID, "envelope is dated in the future")
-    registry.message_type(registry.protocol(header.protocol), header.type)
+    kind = registry.message_type(registry.protocol(header.protocol), header.type)
+    if kind.allowed_between is not None:
+        # An instrument only some pairs of states may use (the EIO): decided from the directory's
+        # countries before anything is decrypted, so a peer cannot make us execute an EIO the law
+        # does not give it by skipping its own drafting check.
+        theirs, ours = node.country, directory.node(our_node).country
+        if not kind.allowed_between(theirs, ours):
+            raise EnvelopeError(Reason.INSTRUMENT_NOT_APPLICABLE, f"{header.type} cannot pass from {theirs} to {ours}")
     return node
 
 
@@ -467,14 +474,20 @@ def _read_handling(reader: Reader) -> Handling:
 
 
 def verify_content(content: Content, header: Header, directory: Directory) -> None:
-    """Receiver steps 10 and 11: inner signature, its binding to the header, and the body's type.
+    """Receiver steps 10 and 11: inner signature, its binding to the header, and the body's type."""
+    verify_content_signature(content, header, directory)
+    check_body(content, header)
+
+
+def verify_content_signature(content: Content, header: Header, directory: Directory) -> None:
+    """Receiver step 10: the inner signature and its binding to the header.
 
     The inner signature must be by a key of the header's sender valid when the content was made;
     every field the header repeats must match, so a header cannot be swapped around content
     signed for another message or another recipient.
     """
     try:
-        sender, key = directory.verify_key_at(content.signer_kid, content.created, node_id=header.sender)
+        _node, key = directory.verify_key_at(content.signer_kid, content.created, node_id=header.sender)
     except EnvelopeError as exc:
         if exc.reason == Reason.SENDER_MISMATCH:
             raise EnvelopeError(Reason.INNER_SIGNATURE_INVALID, "content is signed by another node") from exc
@@ -495,16 +508,20 @@ def verify_content(content: Content, header: Header, directory: Directory) -> No
     mismatched = sorted(name for name, (inner, outer) in bound.items() if inner != outer)
     if mismatched:
         raise EnvelopeError(Reason.INNER_BINDING_MISMATCH, f"content disagrees with the header on {mismatched}")
+
+
+def check_body(content: Content, header: Header) -> None:
+    """Receiver step 11: the body against its message type's template, and the approval chain.
+
+    Run once, when the envelope arrives. A stored message opened again later is checked by
+    `verify_content_signature` alone: its signatures still prove what was sent, while the rules
+    of a template may have been tightened since it was accepted.
+    """
     kind = registry.message_type(registry.protocol(header.protocol), header.type)
     errors = kind.body_errors(dict(content.body))
     if errors:
         # Field names only: the values are case content and must not reach logs or receipts.
         raise EnvelopeError(Reason.BODY_INVALID, f"body does not match {header.type}: fields {sorted(errors)}")
-    if kind.allowed_between is not None:
-        # Country codes come from the directory, not from the content: nothing decrypted leaks.
-        theirs, ours = sender.country, directory.node(header.recipient).country
-        if not kind.allowed_between(theirs, ours):
-            raise EnvelopeError(Reason.BODY_INVALID, f"{header.type} cannot pass from {theirs} to {ours}")
     if kind.requires_approval:
         _check_approvals(content.approvals)
 

@@ -339,7 +339,33 @@ def test_an_eio_passes_only_between_states_bound_by_the_directive(sender, recipi
     if not refused:
         receive(fed, directory, raw, node=recipient)
         return
+    # Refused on the clear header and the directory, before anything is decrypted.
     with pytest.raises(EnvelopeError) as caught:
-        receive(fed, directory, raw, node=recipient)
-    assert caught.value.reason == Reason.BODY_INVALID
+        e.verify_envelope(e.parse_envelope_bytes(raw), directory, our_node=recipient, now=T0 + timedelta(seconds=5))
+    assert caught.value.reason == Reason.INSTRUMENT_NOT_APPLICABLE
     assert caught.value.message == f"request.eio cannot pass from {sender} to {recipient}"
+
+
+def test_a_stored_message_is_rechecked_for_its_signatures_not_for_todays_template_rules(fed, directory):
+    """A body accepted under an earlier rule set still proves who signed it when it is opened again."""
+    from tests import independent
+
+    ba = fed.nodes["BA"]
+    old_rules_body = {**BODY, "our_reference": ""}  # refused by today's template (empty reference)
+    document = independent.seal_envelope(
+        sender="BA",
+        sender_key=independent.Signer(ba.signing.seed),
+        recipient="RS",
+        recipient_public=directory.encryption_key_for("RS", T0).raw,
+        message_type="status.query",
+        body=old_rules_body,
+        created=T0,
+        header_overrides={"sender_key": ba.signing.kid},
+    )
+    envelope = e.parse_envelope_bytes(canonical_bytes(document))
+    rs_key = fed.nodes["RS"].encryption
+    content = e.open_envelope(envelope, {rs_key.kid: rs_key})
+    e.verify_content_signature(content, envelope.header, directory)  # the signature holds
+    with pytest.raises(EnvelopeError) as caught:
+        e.verify_content(content, envelope.header, directory)  # a new arrival would be refused
+    assert caught.value.reason == Reason.BODY_INVALID
