@@ -186,13 +186,19 @@ def noun(field: fields.Field[Any]) -> tuple[str, str, str]:
     if isinstance(field, fields.Email):
         return "e-mail address", "e-mail addresses", ""
     if isinstance(field, fields.Dict):
-        if validators(field) or field.key_field is None or field.value_field is None:
+        sizes = [v for v in validators(field) if isinstance(v, validate.Length)]
+        if len(sizes) != len(validators(field)) or field.key_field is None or field.value_field is None:
             raise ValueError("cannot describe this Dict")
         _key, keys, key_constraint = noun(field.key_field)
         _value, values, value_constraint = noun(field.value_field)
         keys = f"{keys} ({key_constraint})" if key_constraint else keys
         values = f"{values} ({value_constraint})" if value_constraint else values
-        return f"object: keys are {keys}, values are {values}", f"objects (keys are {keys}, values are {values})", ""
+        size = "; ".join(length_phrase(v, "entry", "entries") for v in sizes)
+        return (
+            f"object: keys are {keys}, values are {values}",
+            f"objects (keys are {keys}, values are {values})",
+            size,
+        )
     if type(field) is fields.String:
         return string_noun(field)
     raise ValueError(f"cannot describe field {field!r}")

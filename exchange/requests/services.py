@@ -398,6 +398,7 @@ def draft_reply(node: Node, actor: Actor, case_id: str, *, message_type: str, bo
             raise InvalidInput(f"{message_type} is not an answer this side of the case can give")
         if not wf.fits_instrument(message_type, case.instrument):
             raise InvalidInput("an EIO is acknowledged with its Annex B (ack.eio), any other request with ack.receipt")
+        _check_decision_instrument(case, body)
         if case.direction == Direction.INCOMING and case.state in (wf.RECEIVED, wf.REGISTERED):
             raise Conflict("a contact point registers and routes the request before it is answered")
         if case.state == wf.CLOSED:
@@ -431,6 +432,7 @@ def update_draft(
             raise Conflict("only drafts and returned drafts can be changed")
         _check_version(message.version, expected_version)
         validate_draft(message.message_type, dict(body))
+        _check_decision_instrument(case, body)
         message.body_sealed, message.storage_kid = seal_body(node, message.id, body)
         message.language = _language(body)
         message.version += 1
@@ -480,6 +482,17 @@ def return_to_drafter(
             move(session, case, wf.RETURNED, actor, now, note=comment[:5000])
         audit.record(session, actor, "message.return", at=now, object_type="message", object_id=message.id)
     return message
+
+
+def _check_decision_instrument(case: Case, body: Mapping[str, Any]) -> None:
+    """A refusal or postponement cites the grounds of the instrument its request was made under.
+
+    The template checks the grounds against the body's own `instrument`; this ties that member to
+    the case, so an EIO cannot be refused on the Convention's grounds by switching it.
+    """
+    stated = body.get("instrument")
+    if stated and case.instrument in ("mla", "eio") and stated != case.instrument:
+        raise FieldErrors({"instrument": ["Not the instrument the request was made under."]})
 
 
 def approve(node: Node, actor: Actor, message_id: str, *, expected_version: int | None = None) -> CaseMessage:

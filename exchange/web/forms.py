@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from protocols import registry
-from protocols.v1.templates.base import free_text_paths
+from protocols.v1.templates.base import free_texts
 from protocols.v1.templates.describe import Description, describe
 
 # Not wizard steps: files travel with a later issue's attachments; translations have their own page
@@ -166,39 +166,46 @@ def _with_translations(body: dict[str, Any], entries: list[dict[str, Any]]) -> d
     return body
 
 
-def renumber_translations(body: dict[str, Any], removed: str) -> dict[str, Any]:
-    """After the list item at `removed` (`offences.1`) is gone: its translations go, later items' move up.
+def carry_translations(
+    message_type: str, before: Mapping[str, Any], after: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """`after` (a draft just edited) with each translation moved to wherever its text now is.
 
-    Without this a translation of the third offence would stay keyed `offences.2` and either name
-    nothing or, worse, sit beside another offence's text.
+    A translation is tied to the text it translates, not to a place: the wizard closes up lists
+    (a removed offence, an emptied line of questions), so the same path can come to hold another
+    text. A translation goes with its exact text to its new path; when its text was changed or
+    removed, or the draft's own language became the translation's, it is dropped, never left
+    beside a text it does not translate. Returns the body and how many translations were dropped.
     """
-    if "translations" not in body:
-        return body
-    *parent, index = removed.split(".")
-    prefix = ".".join(parent) + "."
-    entries = _translation_entries(body)
+    entries = _translation_entries(after)
+    if not entries:
+        return after, 0
+    schema = registry.message_type(registry.CURRENT, message_type).body_schema
+    old_texts = dict(free_texts(schema, before))
+    new_texts = dict(free_texts(schema, after))
+    paths_of: dict[str, list[str]] = {}
+    for path, text in new_texts.items():
+        paths_of.setdefault(text, []).append(path)
+    dropped = 0
     for entry in entries:
-        texts: dict[str, Any] = {}
-        for key, text in (entry.get("texts") or {}).items():
-            head, _dot, rest = str(key)[len(prefix) :].partition(".")
-            if not str(key).startswith(prefix) or not head.isdigit() or int(head) < int(index):
-                texts[key] = text
-            elif int(head) > int(index):
-                texts[f"{prefix}{int(head) - 1}" + (f".{rest}" if rest else "")] = text
-        entry["texts"] = texts
-    return _with_translations(body, entries)
-
-
-def prune_translations(message_type: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Drop translations of texts the drafter has since emptied (they would translate nothing)."""
-    if "translations" not in body:
-        return body
-    kind = registry.message_type(registry.CURRENT, message_type)
-    present = set(free_text_paths(kind.body_schema, body))
-    entries = _translation_entries(body)
-    for entry in entries:
-        entry["texts"] = {key: text for key, text in (entry.get("texts") or {}).items() if key in present}
-    return _with_translations(body, entries)
+        given = entry.get("texts")
+        texts: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        if entry.get("language") == after.get("language"):
+            dropped, entry["texts"] = dropped + len(texts), {}
+            continue
+        # First the translations whose text stayed where it was, then those whose text moved.
+        carried = {p: tr for p, tr in texts.items() if p in old_texts and new_texts.get(p) == old_texts[p]}
+        for path, translation in texts.items():
+            if path in carried:
+                continue
+            original = old_texts.get(path)
+            free = [p for p in paths_of.get(original, []) if p not in carried] if original is not None else []
+            if free:
+                carried[free[0]] = translation
+            else:
+                dropped += 1
+        entry["texts"] = carried
+    return _with_translations(after, entries), dropped
 
 
 # -- adding and removing repeated items ----------------------------------------------------------

@@ -9,6 +9,7 @@ that asks for it, and submitting for approval is possible only once nothing is m
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -160,11 +161,11 @@ def draft_edit(message_id: str) -> BaseResponse:
     errors: dict[str, list[str]] = {}
     extra: dict[str, int] = {}
     if request.method == "POST":
+        before = copy.deepcopy(body)
         body = forms.merge_step(body, plan[step], request.form)
         if request.form.get("_remove"):
             _remove_item(body, request.form["_remove"])
-            body = forms.renumber_translations(body, request.form["_remove"])
-        body = forms.prune_translations(view.message.message_type, body)
+        body, dropped = forms.carry_translations(view.message.message_type, before, body)
         try:
             saved = cases.update_draft(current_node(), actor(), message_id, body, expected_version=_version())
         except cases.FieldErrors as exc:
@@ -174,6 +175,8 @@ def draft_edit(message_id: str) -> BaseResponse:
             _fail(exc)
             return redirect(url_for("web.draft_edit", message_id=message_id, step=step))
         if saved is not None:
+            if dropped:
+                flash(t("translation.dropped", lang, count=dropped), "ok")
             if request.form.get("_add"):
                 extra[request.form["_add"]] = 1
                 _case, view = _load_draft(message_id)

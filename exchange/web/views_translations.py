@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
 from exchange.auth.policy import Forbidden
@@ -26,6 +27,7 @@ from exchange.web.core import actor, bp, language, login_required, render
 from exchange.web.i18n import t
 from exchange.web.views_cases import _fail, _version
 from exchange.web.views_drafts import _load_draft
+from protocols.v1.bodies import LANGUAGE_TAG
 from protocols.v1.i18n import LANGUAGES
 
 
@@ -40,10 +42,23 @@ def _text_rows(section: Section, trail: tuple[str, ...] = ()) -> Iterator[tuple[
 
 
 def translation_languages(body: Mapping[str, Any], recipient_languages: list[str]) -> list[str]:
-    """Languages a draft can be translated into: ours and the recipient's, never the text's own."""
+    """Languages a draft can be translated into: ours, the recipient's, and any it already has
+    (one attached through the API stays editable here), never the text's own."""
     written_in = body.get("language")
-    offered = [*LANGUAGES, *(tag for tag in recipient_languages if tag not in LANGUAGES)]
-    return [tag for tag in offered if tag != written_in]
+    attached = [entry.get("language") for entry in body.get("translations") or [] if isinstance(entry, Mapping)]
+    offered: list[str] = []
+    for tag in [*LANGUAGES, *recipient_languages, *attached]:
+        if isinstance(tag, str) and _is_language_tag(tag) and tag != written_in and tag not in offered:
+            offered.append(tag)
+    return offered
+
+
+def _is_language_tag(tag: str) -> bool:
+    try:
+        LANGUAGE_TAG(tag)
+    except ValidationError:
+        return False
+    return True
 
 
 def recipient_languages(peer_node: str) -> list[str]:

@@ -104,10 +104,21 @@ def test_refused_after_acknowledgement_and_a_refused_case_moves_no_further(fed):
     case.route("КТМП 70/26")
     case.send("RS", "ack.receipt")
     assert case.states() == (wf.ACKNOWLEDGED, wf.ACKNOWLEDGED)
+    # The grounds are the Convention's: an EIO's cannot be cited by switching the instrument.
+    rs = fed["RS"]
+    with pytest.raises(cases.FieldErrors) as caught:
+        cases.draft_reply(
+            rs.node,
+            rs.actor("milos.jovanovic"),
+            case.theirs,
+            message_type="decision.refusal",
+            body=samples.sample("decision.refusal") | {"instrument": "eio", "grounds": ["ne_bis_in_idem"]},
+        )
+    assert set(caught.value.errors) == {"instrument"}
     case.send("RS", "decision.refusal", grounds=["essential_interests", "political_offence"])
     assert case.states() == (wf.REFUSED, wf.REFUSED)
     # A refusal is final: RS cannot send results after it, BA cannot withdraw what was refused.
-    rs, ba = fed["RS"], fed["BA"]
+    ba = fed["BA"]
     with pytest.raises(Conflict):
         cases.draft_reply(
             rs.node, rs.actor("milos.jovanovic"), case.theirs, message_type="execution.result",

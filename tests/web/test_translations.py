@@ -114,3 +114,28 @@ def test_a_stale_page_changes_nothing_and_an_overlong_text_is_refused_beside_it(
     assert refused.status_code == 422
     assert 'class="field-errors"' in refused.text
     assert _body(fed, draft)["translations"][0]["texts"] == {"facts_summary": "Прва верзија."}
+
+
+def test_a_translation_attached_through_the_api_in_another_language_stays_editable(fed, draft):
+    ba = fed["BA"]
+    amra = ba.actor("amra.hadzic")
+    body = _body(fed, draft) | {"translations": [{"language": "de", "texts": {"facts_summary": "Der Sachverhalt."}}]}
+    version = cases.get_message(ba.node, amra, draft)[1].message.version
+    cases.update_draft(ba.node, amra, draft, body, expected_version=version)
+    session = _signed_in(ba)
+    review = session.get(f"{ba.url}/drafts/{draft}/review", timeout=30)
+    assert f'href="/drafts/{draft}/translations/de"' in review.text
+    page = session.get(f"{ba.url}/drafts/{draft}/translations/de", timeout=30)
+    assert page.status_code == 200
+    assert "Der Sachverhalt." in page.text
+
+
+def test_a_draft_translation_without_its_language_yet_does_not_break_the_review(fed, draft):
+    ba = fed["BA"]
+    amra = ba.actor("amra.hadzic")
+    body = _body(fed, draft) | {"translations": [{"texts": {"facts_summary": "The facts."}}]}
+    version = cases.get_message(ba.node, amra, draft)[1].message.version
+    cases.update_draft(ba.node, amra, draft, body, expected_version=version)  # a draft may be incomplete
+    review = _signed_in(ba).get(f"{ba.url}/drafts/{draft}/review", timeout=30)
+    assert review.status_code == 200
+    assert 'class="ready"' not in review.text  # and it cannot be submitted like that

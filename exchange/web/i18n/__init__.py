@@ -103,6 +103,8 @@ RULES: dict[str, str] = {
     "Fiscal matters alone are no ground for refusal (UNTOC 18(22)).": "rule.fiscal",
     "The team operates only in the parties' states.": "rule.jit_states",
     "The team's period ends after it starts.": "rule.jit_period",
+    "{ground} is not a ground under this instrument.": "rule.not_a_ground",
+    "Not the instrument the request was made under.": "rule.wrong_instrument",
 }
 _RULES = tuple(
     (re.compile(r"\A" + re.sub(r"\\\{([a-z_]+)\\\}", r"(?P<\1>.+)", re.escape(text)) + r"\Z", re.DOTALL), key)

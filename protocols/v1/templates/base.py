@@ -253,12 +253,23 @@ class Translation(Form):
     """A translation of the message's free text: field path → translated text, in one language."""
 
     language = language(required=True)
-    texts = fields.Dict(keys=fields.String(validate=validate.Length(max=200)), values=text(), required=True)
+    texts = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=200)),
+        values=text(),
+        required=True,
+        validate=validate.Length(min=1),
+    )
     translated_by = short()
 
 
 def free_text_paths(schema: type[Schema], data: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
     """The dotted paths (list items by index from 0) of the free-text members given in `data`."""
+    for path, _text in free_texts(schema, data, prefix):
+        yield path
+
+
+def free_texts(schema: type[Schema], data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Each free-text member given in `data`, as (dotted path, text)."""
     for name, spec in schema._declared_fields.items():
         value = data.get(name)
         path = f"{prefix}{name}"
@@ -270,9 +281,9 @@ def free_text_paths(schema: type[Schema], data: Mapping[str, Any], prefix: str =
             if isinstance(schema, type) and issubclass(schema, Form) and isinstance(inner, fields.Dict):
                 nested = schema.member_schema(name, data)
             if isinstance(nested, type) and isinstance(item, Mapping):
-                yield from free_text_paths(nested, item, f"{item_path}.")
+                yield from free_texts(nested, item, f"{item_path}.")
             elif (inner.metadata or {}).get("free_text") and isinstance(item, str) and item:
-                yield item_path
+                yield item_path, item
 
 
 class Translated(Form):

@@ -90,7 +90,7 @@ def _template_sentences() -> set[str]:
                 text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
             else:
                 continue
-            if text[:1].isupper() and text.endswith(".") and " " in text:
+            if (text[:1].isupper() or text.startswith("{}")) and text.endswith(".") and " " in text:
                 found.add(text)
     return found
 
@@ -107,7 +107,10 @@ def test_every_sentence_of_the_templates_is_said_in_every_language():
             assert shown != sample or language == "en", f"{sentence!r} is not translated into {language}"
             assert "{" not in shown, sentence
     assert set(RULES.values()) <= set(EN)
-    assert {re.sub(r"\{[a-z_]+\}", "{}", text) for text in RULES} <= sentences, "a rule the templates no longer say"
+    # One sentence comes from the case service, which checks a decision's instrument against its case.
+    services = (Path(__file__).resolve().parents[3] / "exchange" / "requests" / "services.py").read_text("utf-8")
+    said = sentences | {text for text in RULES if f'"{text}"' in services}
+    assert {re.sub(r"\{[a-z_]+\}", "{}", text) for text in RULES} <= said, "a rule nothing says any more"
 
 
 def test_a_rule_keeps_what_was_filled_in():
