@@ -32,6 +32,14 @@ def _version() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _load_draft(message_id: str) -> tuple[Case, cases.MessageView]:
+    """A draft (or a draft returned with comments) of the signed-in person's own; else Forbidden."""
+    case, view = cases.get_message(current_node(), actor(), message_id)
+    if view.message.drafted_by != actor().id or view.message.state not in (MessageState.DRAFT, MessageState.RETURNED):
+        raise Forbidden(t("error.not_your_draft", language()))
+    return case, view
+
+
 def _fail(exc: ExchangeError) -> None:
     """Tell the person why, in their language where we have the words, on the page they return to."""
     if isinstance(exc, cases.PreconditionFailed):

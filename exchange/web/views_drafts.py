@@ -21,11 +21,12 @@ from exchange.auth.policy import Forbidden
 from exchange.errors import ExchangeError, InvalidInput
 from exchange.node import current_node
 from exchange.requests import services as cases
-from exchange.requests.models import Case, Direction, MessageState
+from exchange.requests.models import Case, Direction
 from exchange.web import forms
 from exchange.web.core import actor, bp, language, login_required, render
 from exchange.web.i18n import t
-from exchange.web.views_cases import _fail, _replies_allowed, _version
+from exchange.web.views_cases import _fail, _load_draft, _replies_allowed, _version
+from exchange.web.views_translations import recipient_languages, translation_languages
 from protocols.v1.i18n import label
 from protocols.v1.templates.base import instrument_between
 
@@ -130,13 +131,6 @@ def _reply_body(case: Case, message_type: str) -> dict[str, Any]:
     return body
 
 
-def _load_draft(message_id: str) -> tuple[Case, cases.MessageView]:
-    case, view = cases.get_message(current_node(), actor(), message_id)
-    if view.message.drafted_by != actor().id or view.message.state not in (MessageState.DRAFT, MessageState.RETURNED):
-        raise Forbidden(t("error.not_your_draft", language()))
-    return case, view
-
-
 def _remove_item(body: dict[str, Any], path: str) -> None:
     """Drop the list item at `path` (e.g. offences.1 or persons.0.natural.nationalities.2)."""
     *parents, last = path.split(".")
@@ -229,8 +223,6 @@ def draft_review(message_id: str) -> Response:
         {"path": path, "label": forms.label_of(path, plan), "messages": messages, "step": forms.step_of(path, plan)}
         for path, messages in sorted(flat.items())
     ]
-    from exchange.web.views_translations import recipient_languages, translation_languages
-
     attached = [entry for entry in view.body.get("translations") or [] if isinstance(entry, Mapping)]
     return render(
         "review.html",

@@ -25,8 +25,7 @@ from exchange.requests import services as cases
 from exchange.web import forms
 from exchange.web.core import actor, bp, language, login_required, render
 from exchange.web.i18n import t
-from exchange.web.views_cases import _fail, _version
-from exchange.web.views_drafts import _load_draft
+from exchange.web.views_cases import _fail, _load_draft, _version
 from protocols.v1.bodies import LANGUAGE_TAG
 from protocols.v1.i18n import LANGUAGES
 

@@ -152,6 +152,16 @@ class DecisionRecognition(Reply):
     note = text()
 
 
+def grounds_of(mla: Enumeration, eio: Enumeration) -> fields.List[Any]:
+    """The `grounds` member of a decision: distinct codes of `mla` or `eio`, by the body's `instrument`."""
+    return fields.List(
+        fields.String(validate=validate.Length(max=64)),
+        required=True,
+        validate=[validate.Length(min=1), distinct],
+        metadata={"enum_by_instrument": {"mla": mla.name, "eio": eio.name}},
+    )
+
+
 class _Grounds(Reply):
     """A decision that cites grounds: they are codes of the instrument the request was made under."""
 
@@ -173,12 +183,7 @@ class DecisionRefusal(_Grounds):
     """`decision.refusal`: refused, with the grounds and the reasons (ETS 30 Art. 19; UNTOC 18(23))."""
 
     decided_on = date(required=True)
-    grounds = fields.List(
-        fields.String(validate=validate.Length(max=64)),
-        required=True,
-        validate=[validate.Length(min=1), distinct],
-        metadata={"enum_by_instrument": {"mla": MLA_REFUSAL.name, "eio": EIO_REFUSAL.name}},
-    )
+    grounds = grounds_of(MLA_REFUSAL, EIO_REFUSAL)
     reasons = text(required=True)
     refused_in_part = YesNo()
     consultation_held = YesNo()
@@ -195,12 +200,7 @@ class DecisionPostponement(_Grounds):
     """`decision.postponement`: execution waits, for a stated ground and time."""
 
     decided_on = date(required=True)
-    grounds = fields.List(
-        fields.String(validate=validate.Length(max=64)),
-        required=True,
-        validate=[validate.Length(min=1), distinct],
-        metadata={"enum_by_instrument": {"mla": MLA_POSTPONEMENT.name, "eio": EIO_POSTPONEMENT.name}},
-    )
+    grounds = grounds_of(MLA_POSTPONEMENT, EIO_POSTPONEMENT)
     reasons = text(required=True)
     expected_until = date()
 
